@@ -1,0 +1,38 @@
+package cn.yunqian.api;
+
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * Lets a request through only with {@code Authorization: Bearer <token>} for the given token.
+ * Compares in constant time; the token never appears in a log or a response.
+ */
+public final class BearerAuth implements Handler<RoutingContext> {
+
+  /** Key under which the caller's role name is put into the routing context. */
+  public static final String ROLE = "yunqian.role";
+
+  private final String role;
+  private final byte[] expected;
+
+  public BearerAuth(String role, String token) {
+    this.role = role;
+    this.expected = token.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      byte[] presented = header.substring(7).trim().getBytes(StandardCharsets.US_ASCII);
+      if (MessageDigest.isEqual(expected, presented)) {
+        ctx.put(ROLE, role);
+        ctx.next();
+        return;
+      }
+    }
+    ctx.fail(401);
+  }
+}

@@ -1,0 +1,170 @@
+package cn.yunqian.app;
+
+import cn.yunqian.api.ApiServer;
+import cn.yunqian.ca.InternalCa;
+import cn.yunqian.db.Database;
+import cn.yunqian.hsm.HsmHealthCheck;
+import cn.yunqian.hsm.HsmModule;
+import cn.yunqian.hsm.SignerTokens;
+import cn.yunqian.identity.PersonalDataCipher;
+import cn.yunqian.pin.PinUnlock;
+import cn.yunqian.signer.SignerEnrolment;
+import cn.yunqian.signer.SignerRepository;
+import cn.yunqian.signing.SigningService;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: starts the database, the HSM, the internal CA and the HTTP server, and
+ * stops them again in reverse order.
+ */
+public final class Gateway implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+  /** Label of the token that holds the internal CA's key. */
+  public static final String CA_TOKEN_LABEL = "yunqian-ca";
+
+  private final Vertx vertx;
+  private final Services services;
+  private final HttpServer server;
+
+  private Gateway(Vertx vertx, Services services, HttpServer server) {
+    this.vertx = vertx;
+    this.services = services;
+    this.server = server;
+  }
+
+  /** Everything below the HTTP layer, shared by the server and the demo. */
+  public record Services(
+      GatewayConfig config,
+      DeploymentSecrets secrets,
+      Database database,
+      SignerTokens tokens,
+      InternalCa ca,
+      SignerRepository signers,
+      SignerEnrolment enrolment,
+      SigningService signing,
+      PinUnlock unlock,
+      HealthCheck health,
+      WorkerExecutor workers) {
+  }
+
+  /** Creates a Vert.x instance that reports its metrics to {@code registry}. */
+  public static Vertx newVertx(PrometheusMeterRegistry registry) {
+    return Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+            .setEnabled(true)
+            .setJvmMetricsEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+  }
+
+  /**
+   * Opens the database, the HSM and the CA and builds the services. Blocking steps run on a
+   * worker; the returned future completes on the event loop.
+   */
+  public static Future<Services> openServices(Vertx vertx, GatewayConfig config,
+      PrometheusMeterRegistry registry) {
+    WorkerExecutor workers = vertx.createSharedWorkerExecutor("yunqian-hsm-pdf",
+        Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+    return workers.executeBlocking(() -> {
+      Files.createDirectories(config.dataDir());
+      DeploymentSecrets secrets = DeploymentSecrets.loadOrCreate(config.dataDir());
+      SignerTokens tokens = new SignerTokens(
+          HsmModule.forLibrary(Path.of(config.pkcs11Library())), Duration.ofSeconds(30));
+      InternalCa ca = InternalCa.openOrCreate(tokens, CA_TOKEN_LABEL, secrets.caTokenPin());
+      return new HsmParts(secrets, tokens, ca);
+    }).compose(opened -> Database.open(vertx, config).map(database -> {
+      DeploymentSecrets secrets = opened.secrets();
+      SignerTokens tokens = opened.tokens();
+      InternalCa ca = opened.ca();
+      SignerRepository signers = new SignerRepository(database.pool());
+      PersonalDataCipher cipher = new PersonalDataCipher(secrets.personalDataKey());
+      HsmHealthCheck hsmHealth = new HsmHealthCheck(tokens, CA_TOKEN_LABEL,
+          () -> secrets.caTokenPin().clone());
+      HealthCheck health = new HealthCheck(database.pool(), workers, () -> {
+        HsmHealthCheck.Result result = hsmHealth.check();
+        if (!result.healthy()) {
+          throw new IllegalStateException(result.detail());
+        }
+        return null;
+      });
+      return new Services(config, secrets, database, tokens, ca, signers,
+          new SignerEnrolment(signers, tokens, ca, cipher, secrets.idNumberKey(), workers,
+              config.maxImageBytes()),
+          new SigningService(signers, tokens, ca, cipher, workers, config.maxPdfBytes(),
+              registry),
+          new PinUnlock(signers), health, workers);
+    }));
+  }
+
+  private record HsmParts(DeploymentSecrets secrets, SignerTokens tokens, InternalCa ca) {
+  }
+
+  /** Starts everything and listens for HTTP. */
+  public static Future<Gateway> start(GatewayConfig config) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = newVertx(registry);
+    return openServices(vertx, config, registry)
+        .compose(services -> services.health().probeHsm().map(services))
+        .compose(services -> {
+          Path uploads = config.dataDir().resolve("uploads");
+          ApiServer.Services api = new ApiServer.Services(services.signing(),
+              services.enrolment(), services.signers(), services.unlock(), services.health(),
+              registry, services.secrets().clientToken(), services.secrets().officerToken(),
+              config.maxPdfBytes(), config.maxImageBytes(), config.maxBodyBytes(), uploads,
+              mobileWebDir());
+          return vertx.createHttpServer(new HttpServerOptions()
+                  .setHost(config.httpHost())
+                  .setPort(config.httpPort())
+                  .setMaxHeaderSize(16 * 1024))
+              .requestHandler(ApiServer.router(vertx, api))
+              .listen()
+              .map(server -> new Gateway(vertx, services, server));
+        })
+        .onFailure(e -> vertx.close());
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  public Services services() {
+    return services;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The phone pages: {@code mobile-web/} beside the gateway module, or as configured. */
+  static Path mobileWebDir() {
+    String configured = System.getenv("YUNQIAN_MOBILE_WEB_DIR");
+    if (configured != null && !configured.isBlank()) {
+      return Path.of(configured);
+    }
+    Path fromRoot = Path.of("mobile-web");
+    return Files.isDirectory(fromRoot) ? fromRoot : Path.of("..", "mobile-web");
+  }
+
+  @Override
+  public void close() {
+    LOG.info("Stopping the gateway");
+    server.close().toCompletionStage().toCompletableFuture().join();
+    services.database().close();
+    vertx.close().toCompletionStage().toCompletableFuture().join();
+  }
+}

@@ -1,0 +1,62 @@
+package cn.yunqian.app;
+
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Command-line entry point: {@code run} starts the gateway, {@code demo} signs files. */
+public final class Main {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    String command = args.length == 0 ? "run" : args[0];
+    String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+    switch (command) {
+      case "run" -> run();
+      case "demo" -> System.exit(Demo.run(GatewayConfig.fromEnvironment(System.getenv()), rest,
+          System.out, System.err));
+      default -> {
+        System.err.println("Unknown command '" + command + "'; expected run or demo");
+        System.exit(2);
+      }
+    }
+  }
+
+  private static void run() throws InterruptedException {
+    GatewayConfig config = GatewayConfig.fromEnvironment(System.getenv());
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(config).toCompletionStage().toCompletableFuture().join();
+    } catch (RuntimeException e) {
+      LOG.error("The gateway failed to start", e);
+      System.exit(1);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      gateway.close();
+      stopped.countDown();
+    }, "yunqian-shutdown"));
+    printWelcome(config, gateway);
+    stopped.await();
+  }
+
+  private static void printWelcome(GatewayConfig config, Gateway gateway) {
+    String base = "http://" + ("0.0.0.0".equals(config.httpHost()) ? "localhost" : config.httpHost())
+        + ":" + gateway.port();
+    System.out.println();
+    System.out.println("Yunqian gateway is running.");
+    System.out.println("  Health:        " + base + "/health");
+    System.out.println("  Metrics:       " + base + "/metrics");
+    System.out.println("  Signing API:   POST " + base + "/api/v1/signatures");
+    System.out.println("  Enrolment API: POST " + base + "/api/v1/signers");
+    System.out.println("  Client token:  " + config.dataDir().resolve("secrets/client-api.token"));
+    System.out.println("  Officer token: " + config.dataDir().resolve("secrets/officer-api.token"));
+    System.out.println("Press Ctrl-C to stop.");
+  }
+}
