@@ -1,10 +1,9 @@
 package cn.yunqian.hsm;
 
-import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
+import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
-import org.bouncycastle.asn1.DERNull;
 
 /** Key types the gateway generates in a token, each with the signature algorithm it uses. */
 public enum KeyAlgorithm {
@@ -19,7 +18,6 @@ public enum KeyAlgorithm {
       0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, (byte) 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
       0x01, 0x05, 0x00, 0x04, 0x20};
 
-  static final AlgorithmIdentifier SHA256 = new AlgorithmIdentifier(NISTObjectIdentifiers.id_sha256);
 
   private final String jcaSignatureAlgorithm;
   private final AlgorithmIdentifier signatureAlgorithm;
