@@ -34,8 +34,8 @@ public final class TestHsm {
       Path library = Path.of(System.getProperty("yunqian.softhsm.library", DEFAULT_LIBRARY));
       if (!Files.isReadable(library)) {
         throw new IllegalStateException("SoftHSM2 is not installed: " + library
-            + " is missing. Run ./yunqian test, which installs it, or set the system property"
-            + " yunqian.softhsm.library to the libsofthsm2.so path.");
+            + " is missing. Run ./yunqian test, or set the system property"
+            + " yunqian.softhsm.library to the path of libsofthsm2.so.");
       }
       writeConfiguration();
       module = HsmModule.forLibrary(library);
