@@ -16,18 +16,21 @@ import java.util.Base64;
  * @param personalDataKey AES-256 key for personal data at rest
  * @param idNumberKey HMAC key that turns ID numbers into lookup hashes and certificate serial
  *     number attributes
- * @param caTokenPin user PIN of the CA's HSM token
  * @param clientToken bearer token of evaluation systems calling the signing API
  * @param officerToken bearer token of security officers calling the admin API
  */
 public record DeploymentSecrets(
     byte[] personalDataKey,
     byte[] idNumberKey,
-    char[] caTokenPin,
     String clientToken,
     String officerToken) {
 
   private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Returns the file that holds the CA token's user PIN (see {@code CaPinFile}). */
+  public static Path caPinFile(Path dataDir) {
+    return dataDir.resolve("secrets").resolve("ca-token.pin");
+  }
 
   /** Loads the secrets, creating any file that does not exist yet. */
   public static DeploymentSecrets loadOrCreate(Path dataDir) throws IOException {
@@ -37,7 +40,6 @@ public record DeploymentSecrets(
     return new DeploymentSecrets(
         Base64.getDecoder().decode(readOrCreate(dir.resolve("personal-data.key"), 32)),
         Base64.getDecoder().decode(readOrCreate(dir.resolve("id-number.key"), 32)),
-        readOrCreate(dir.resolve("ca-token.pin"), 18).toCharArray(),
         readOrCreate(dir.resolve("client-api.token"), 32),
         readOrCreate(dir.resolve("officer-api.token"), 32));
   }

@@ -1,9 +1,10 @@
 package cn.yunqian.app;
 
 import cn.yunqian.api.ApiServer;
-import cn.yunqian.ca.InternalCa;
+import cn.yunqian.ca.CaPinFile;
+import cn.yunqian.ca.CaSettings;
+import cn.yunqian.ca.CertificateAuthority;
 import cn.yunqian.db.Database;
-import cn.yunqian.hsm.HsmHealthCheck;
 import cn.yunqian.hsm.HsmModule;
 import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.identity.PersonalDataCipher;
@@ -36,6 +37,8 @@ public final class Gateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   /** Label of the token that holds the internal CA's key. */
   public static final String CA_TOKEN_LABEL = "yunqian-ca";
+  private static final String CA_COMMON_NAME = "Yunqian Internal CA";
+  private static final Duration CA_VALIDITY = Duration.ofDays(10 * 365);
 
   private final Vertx vertx;
   private final Services services;
@@ -53,7 +56,7 @@ public final class Gateway implements AutoCloseable {
       DeploymentSecrets secrets,
       Database database,
       SignerTokens tokens,
-      InternalCa ca,
+      CertificateAuthority ca,
       SignerRepository signers,
       SignerEnrolment enrolment,
       SigningService signing,
@@ -85,18 +88,20 @@ public final class Gateway implements AutoCloseable {
       DeploymentSecrets secrets = DeploymentSecrets.loadOrCreate(config.dataDir());
       SignerTokens tokens = new SignerTokens(
           HsmModule.forLibrary(Path.of(config.pkcs11Library())), Duration.ofSeconds(30));
-      InternalCa ca = InternalCa.openOrCreate(tokens, CA_TOKEN_LABEL, secrets.caTokenPin());
+      Path pinFile = DeploymentSecrets.caPinFile(config.dataDir());
+      CaPinFile.createIfMissing(pinFile);
+      CertificateAuthority ca = CertificateAuthority.openOrCreate(tokens, new CaSettings(
+          CA_TOKEN_LABEL, pinFile, CA_COMMON_NAME, CA_VALIDITY));
+      writeCaCertificate(config.dataDir(), ca);
       return new HsmParts(secrets, tokens, ca);
     }).compose(opened -> Database.open(vertx, config).map(database -> {
       DeploymentSecrets secrets = opened.secrets();
       SignerTokens tokens = opened.tokens();
-      InternalCa ca = opened.ca();
+      CertificateAuthority ca = opened.ca();
       SignerRepository signers = new SignerRepository(database.pool());
       PersonalDataCipher cipher = new PersonalDataCipher(secrets.personalDataKey());
-      HsmHealthCheck hsmHealth = new HsmHealthCheck(tokens, CA_TOKEN_LABEL,
-          () -> secrets.caTokenPin().clone());
       HealthCheck health = new HealthCheck(database.pool(), workers, () -> {
-        HsmHealthCheck.Result result = hsmHealth.check();
+        var result = ca.healthCheck().check();
         if (!result.healthy()) {
           throw new IllegalStateException(result.detail());
         }
@@ -111,7 +116,7 @@ public final class Gateway implements AutoCloseable {
     }));
   }
 
-  private record HsmParts(DeploymentSecrets secrets, SignerTokens tokens, InternalCa ca) {
+  private record HsmParts(DeploymentSecrets secrets, SignerTokens tokens, CertificateAuthority ca) {
   }
 
   /** Starts everything and listens for HTTP. */
@@ -148,6 +153,19 @@ public final class Gateway implements AutoCloseable {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /**
+   * Writes the CA certificate to {@code dataDir/ca-certificate.pem}, so that verifiers such as
+   * pdfsig can be told to trust it.
+   */
+  private static void writeCaCertificate(Path dataDir, CertificateAuthority ca)
+      throws java.io.IOException {
+    String pem = "-----BEGIN CERTIFICATE-----\n"
+        + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+            .encodeToString(ca.certificate().getEncoded())
+        + "\n-----END CERTIFICATE-----\n";
+    Files.writeString(dataDir.resolve("ca-certificate.pem"), pem);
   }
 
   /** The phone pages: {@code mobile-web/} beside the gateway module, or as configured. */

@@ -4,7 +4,7 @@ import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
 import cn.yunqian.audit.AuditEvent;
 import cn.yunqian.audit.AuditLog;
-import cn.yunqian.ca.InternalCa;
+import cn.yunqian.ca.CertificateAuthority;
 import cn.yunqian.ca.SubjectSerialNumbers;
 import cn.yunqian.hsm.KeyAlgorithm;
 import cn.yunqian.hsm.SignerKey;
@@ -44,13 +44,13 @@ public final class SignerEnrolment {
 
   private final SignerRepository signers;
   private final SignerTokens tokens;
-  private final InternalCa ca;
+  private final CertificateAuthority ca;
   private final PersonalDataCipher cipher;
   private final byte[] idNumberKey;
   private final WorkerExecutor hsmWorkers;
   private final long maxImageBytes;
 
-  public SignerEnrolment(SignerRepository signers, SignerTokens tokens, InternalCa ca,
+  public SignerEnrolment(SignerRepository signers, SignerTokens tokens, CertificateAuthority ca,
       PersonalDataCipher cipher, byte[] idNumberKey, WorkerExecutor hsmWorkers,
       long maxImageBytes) {
     this.signers = signers;
@@ -79,13 +79,13 @@ public final class SignerEnrolment {
     return signers.existsWithIdNumberHash(idHash)
         .compose(exists -> {
           if (exists) {
-            Arrays.fill(request.pin(), '\0');
             return Future.failedFuture(new GatewayException(ErrorCode.INVALID_REQUEST,
                 "A signer with this ID number is already enrolled"));
           }
           return hsmWorkers.executeBlocking(() -> createKeyAndCertificate(validated, request));
         })
-        .compose(issued -> store(validated, request, idHash, issued));
+        .compose(issued -> store(validated, request, idHash, issued))
+        .onComplete(done -> Arrays.fill(request.pin(), '\0'));
   }
 
   private Validated validate(EnrolmentRequest request) {
@@ -110,8 +110,6 @@ public final class SignerEnrolment {
       return new Issued(tokenLabel, subjectSerial, certificate.getEncoded());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } finally {
-      Arrays.fill(request.pin(), '\0');
     }
   }
 
@@ -130,15 +128,16 @@ public final class SignerEnrolment {
         .withTransaction(conn -> SignerRepository.insert(conn, row)
             .compose(done -> AuditLog.append(conn, AuditEvent.success(request.actor(),
                 "SIGNER_ENROLLED", validated.id(), details))))
-        .recover(e -> discardToken(issued.tokenLabel(), e))
+        .recover(e -> discardKey(issued.tokenLabel(), request.pin(), e))
         .compose(done -> signers.findById(validated.id()))
         .map(found -> found.orElseThrow());
   }
 
-  private <T> Future<T> discardToken(String tokenLabel, Throwable cause) {
-    LOG.error("Storing a new signer failed; discarding token '{}'", tokenLabel, cause);
+  private <T> Future<T> discardKey(String tokenLabel, char[] pin, Throwable cause) {
+    LOG.error("Storing a new signer failed; destroying the key on token '{}'", tokenLabel, cause);
     return hsmWorkers.executeBlocking(() -> {
-      tokens.discard(tokenLabel);
+      // NOTE: the emptied token itself stays, because its SO PIN was never kept.
+      tokens.destroyKey(tokenLabel, pin);
       return null;
     }).transform(ignored -> Future.failedFuture(cause));
   }

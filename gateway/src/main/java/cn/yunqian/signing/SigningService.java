@@ -4,7 +4,8 @@ import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
 import cn.yunqian.audit.AuditEvent;
 import cn.yunqian.audit.AuditLog;
-import cn.yunqian.ca.InternalCa;
+import cn.yunqian.ca.CertificateAuthority;
+import cn.yunqian.hsm.SigningHandle;
 import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.identity.PersonalDataCipher;
 import cn.yunqian.pin.PinPolicy;
@@ -43,13 +44,13 @@ public final class SigningService {
 
   private final SignerRepository signers;
   private final SignerTokens tokens;
-  private final InternalCa ca;
+  private final CertificateAuthority ca;
   private final PersonalDataCipher cipher;
   private final WorkerExecutor workers;
   private final long maxPdfBytes;
   private final Timer signTimer;
 
-  public SigningService(SignerRepository signers, SignerTokens tokens, InternalCa ca,
+  public SigningService(SignerRepository signers, SignerTokens tokens, CertificateAuthority ca,
       PersonalDataCipher cipher, WorkerExecutor workers, long maxPdfBytes,
       MeterRegistry registry) {
     this.signers = signers;
@@ -123,7 +124,7 @@ public final class SigningService {
       List<X509CertificateHolder> chain = List.of(certificate, ca.certificate());
       SignatureSpec spec = new SignatureSpec(request.placement(), image, signer.displayName(),
           signingTime, null, null);
-      try (SignerTokens.KeyHandle key = tokens.open(signer.tokenLabel(), request.pin())) {
+      try (SigningHandle key = tokens.openForSigning(signer.tokenLabel(), request.pin())) {
         pinAccepted.set(true);
         return PadesSigner.sign(checked, spec, key.contentSigner(), chain);
       }
