@@ -72,6 +72,9 @@ final class PdfTools {
     String[] blocks = output.split("Signature #\\d+:");
     for (int i = 1; i < blocks.length; i++) {
       String block = blocks[i];
+      if (!block.contains("Signature Validation:")) {
+        continue; // an empty signature field, which pdfsig lists as "not signed"
+      }
       Matcher name = Pattern.compile("Signature Field Name: (.*)").matcher(block);
       Matcher validation = Pattern.compile("Signature Validation: (.*)").matcher(block);
       String status = validation.find() ? validation.group(1).trim() : "";
