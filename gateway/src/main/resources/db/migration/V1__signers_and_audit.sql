@@ -26,7 +26,6 @@ CREATE TABLE signatures (
   signer_id       uuid NOT NULL REFERENCES signers (id),
   input_sha256    bytea NOT NULL,
   output_sha256   bytea NOT NULL,
-  field_name      text NOT NULL,
   signed_at       timestamptz NOT NULL
 );
 CREATE INDEX signatures_signer_idx ON signatures (signer_id, signed_at);

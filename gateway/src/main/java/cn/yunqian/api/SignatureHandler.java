@@ -62,7 +62,6 @@ final class SignatureHandler {
         .putHeader("content-type", "application/pdf")
         .putHeader("content-disposition", "attachment; filename=\"signed.pdf\"")
         .putHeader("x-yunqian-signature-id", signed.signatureId().toString())
-        .putHeader("x-yunqian-signature-field", signed.fieldName())
         .end(Buffer.buffer(signed.pdf()));
   }
 }

@@ -7,6 +7,7 @@ import cn.yunqian.signer.EnrolmentRequest;
 import cn.yunqian.signer.Signer;
 import cn.yunqian.signing.CheckedPdf;
 import cn.yunqian.signing.PdfDocumentCheck;
+import cn.yunqian.signing.PdfKeywords;
 import cn.yunqian.signing.Placement;
 import cn.yunqian.signing.SignedDocument;
 import cn.yunqian.signing.SigningRequest;
@@ -109,7 +110,7 @@ public final class Demo {
    */
   private static Placement placementFor(Gateway.Services services, byte[] pdf, String password) {
     CheckedPdf checked = PdfDocumentCheck.check(pdf, password, services.config().maxPdfBytes());
-    if (cn.yunqian.signing.KeywordLocator.contains(checked, KEYWORD)) {
+    if (PdfKeywords.contains(checked, KEYWORD)) {
       return new Placement.NearKeyword(KEYWORD);
     }
     return new Placement.OnPage(checked.pageCount(), 36f, 36f, 150f, 62f);

@@ -101,13 +101,12 @@ public final class SignerRepository {
 
   public static Future<Void> insertSignature(SqlClient client, SignatureRecord record) {
     return client.preparedQuery("INSERT INTO signatures (id, signer_id, input_sha256,"
-            + " output_sha256, field_name, signed_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            + " output_sha256, signed_at) VALUES ($1, $2, $3, $4, $5)")
         .execute(Tuple.tuple()
             .addUUID(record.id())
             .addUUID(record.signerId())
             .addBuffer(Buffer.buffer(record.inputSha256()))
             .addBuffer(Buffer.buffer(record.outputSha256()))
-            .addString(record.fieldName())
             .addOffsetDateTime(record.signedAt()))
         .mapEmpty();
   }
@@ -147,7 +146,6 @@ public final class SignerRepository {
       UUID signerId,
       byte[] inputSha256,
       byte[] outputSha256,
-      String fieldName,
       OffsetDateTime signedAt) {
   }
 }

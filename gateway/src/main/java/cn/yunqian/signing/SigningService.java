@@ -162,21 +162,20 @@ public final class SigningService {
   }
 
   private Future<SignedDocument> recordSuccess(SigningRequest request, Signer signer,
-      SignedPdf signed, Instant signingTime) {
+      byte[] signed, Instant signingTime) {
     UUID signatureId = UUID.randomUUID();
     SignerRepository.SignatureRecord record = new SignerRepository.SignatureRecord(signatureId,
-        signer.id(), sha256(request.pdf()), sha256(signed.pdf()), signed.fieldName(),
+        signer.id(), sha256(request.pdf()), sha256(signed),
         OffsetDateTime.ofInstant(signingTime, ZoneOffset.UTC));
     JsonObject details = new JsonObject()
         .put("signatureId", signatureId.toString())
-        .put("field", signed.fieldName())
         .put("inputBytes", request.pdf().length);
     return signers.pool()
         .withTransaction(conn -> SignerRepository.resetPinAttempts(conn, signer.id())
             .compose(done -> SignerRepository.insertSignature(conn, record))
             .compose(done -> AuditLog.append(conn, new AuditEvent(request.actor(),
                 "DOCUMENT_SIGNED", signer.id(), "SUCCESS", details))))
-        .map(done -> new SignedDocument(signatureId, signed.fieldName(), signed.pdf()));
+        .map(done -> new SignedDocument(signatureId, signed));
   }
 
   private Future<Void> resetAttempts(Signer signer) {
