@@ -110,7 +110,7 @@ final class CmsSignatureBuilder {
   /**
    * BC's default signed attributes minus signing-time, which PAdES baseline signatures must not
    * carry (ETSI EN 319 142-1, 5.2: the time goes in the /M entry instead). Because the table
-   * given already holds message-digest, BC keeps our digest of the byte ranges rather than the
+   * given already contains message-digest, BC keeps our digest of the byte ranges rather than the
    * digest of the absent content.
    */
   private static final class WithoutSigningTime extends DefaultSignedAttributeTableGenerator {

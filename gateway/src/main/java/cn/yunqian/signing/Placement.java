@@ -1,7 +1,7 @@
 package cn.yunqian.signing;
 
 /**
- * Where a visible signature goes. Coordinates are PDF points with the origin at the bottom-left
+ * Position of a visible signature. Coordinates are PDF points with the origin at the bottom-left
  * corner of the page as the reader sees it, that is after /Rotate and relative to the CropBox.
  */
 public sealed interface Placement {

@@ -3,7 +3,7 @@ package cn.yunqian.signing;
 import java.time.Instant;
 
 /**
- * What one signature looks like and where it goes.
+ * Appearance, placement and dictionary entries of one signature.
  *
  * @param placement where the visible signature goes
  * @param imagePng the handwritten signature as a PNG, transparent background expected

@@ -108,7 +108,7 @@ public final class SignatureVerifier {
     return out.toByteArray();
   }
 
-  /** Whether the bytes before {@code end} are %%EOF plus an optional end-of-line marker. */
+  /** Returns whether the bytes before {@code end} are %%EOF plus an optional end-of-line marker. */
   private static boolean endsRevision(byte[] pdf, int end) {
     int cursor = end;
     while (cursor > 0 && (pdf[cursor - 1] == '\n' || pdf[cursor - 1] == '\r')

@@ -91,8 +91,8 @@ record StampImage(int width, int height, byte[] rgbFlate, byte[] alphaFlate) {
 
   /**
    * Creates the image XObject in {@code document}.
-   * TODO: the alpha soft mask is transparency, which PDF/A-1 forbids (PDF/A-2 and -3 allow it);
-   * a PDF/A-1 input needs an opaque image or a flattened one.
+   * TODO: the alpha soft mask is transparency, which PDF/A-1 forbids. PDF/A-2 and PDF/A-3 allow
+   * it, so only a PDF/A-1 input needs an opaque or flattened image.
    */
   PDImageXObject toXObject(PDDocument document) throws IOException {
     COSStream stream = imageStream(document, rgbFlate, COSName.DEVICERGB);

@@ -20,7 +20,7 @@ import java.util.zip.Inflater;
  * incremental update chained to such a table is broken again for every other reader. This check
  * therefore reads the bytes itself: the last {@code %%EOF} and {@code startxref} must sit at the
  * end of the file, and every cross-reference section reached through {@code startxref},
- * {@code /Prev} and {@code /XRefStm} must sit where it is said to be, with every in-use entry
+ * {@code /Prev} and {@code /XRefStm} must sit at its recorded offset, with every in-use entry
  * pointing at the object header it names.
  */
 final class XrefStructureCheck {
@@ -244,7 +244,8 @@ final class XrefStructureCheck {
       for (long n = 0; n < index[i + 1]; n++, row++) {
         int base = row * rowLength;
         if (base + rowLength > data.length) {
-          throw damaged("xref stream at offset " + offset + " has fewer entries than /Index says");
+          throw damaged("xref stream at offset " + offset
+              + " has fewer entries than /Index declares");
         }
         long type = widths[0] == 0 ? 1 : field(data, base, widths[0]);
         if (type == 1 && index[i] + n != ownNumber) {
@@ -312,10 +313,10 @@ final class XrefStructureCheck {
     return startsWith(cursor, "obj");
   }
 
-  private long readNumber(int position, String what) {
+  private long readNumber(int position, String description) {
     int end = skipDigits(position);
     if (end == position || end - position > 15) {
-      throw damaged("expected a number for " + what + " at offset " + position);
+      throw damaged("expected a number for " + description + " at offset " + position);
     }
     return Long.parseLong(latin1(position, end));
   }

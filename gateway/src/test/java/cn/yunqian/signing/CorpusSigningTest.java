@@ -106,8 +106,7 @@ class CorpusSigningTest {
     PdfTools.PdfsigSignature added = signatures.get(signatures.size() - 1);
     assertNotNull(added.fieldName());
     // NOTE: on encrypted outputs pdfsig 22.12 prints "Not total document signed" although the
-    // byte ranges end at the end of the file, which the BC check above asserts; see the
-    // encrypted-file test in SigningFeaturesTest.
+    // byte ranges end at the end of the file. The BC check above asserts the real coverage.
     if (!checked.encrypted()) {
       assertTrue(added.totalDocumentSigned(), label + ": pdfsig does not say total document");
     }

@@ -111,7 +111,7 @@ final class TestPki {
     return builder.build(new JcaContentSignerBuilder(algorithm).build(issuerKeys.getPrivate()));
   }
 
-  /** A 360 x 120 transparent PNG with a drawn squiggle, like a handwritten signature. */
+  /** Draws a 360 x 120 transparent PNG with a drawn squiggle, like a handwritten signature. */
   static byte[] signaturePng() {
     BufferedImage image = new BufferedImage(360, 120, BufferedImage.TYPE_INT_ARGB);
     Graphics2D g = image.createGraphics();
