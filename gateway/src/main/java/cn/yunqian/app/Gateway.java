@@ -35,8 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
-  /** Label of the token that holds the internal CA's key. */
-  public static final String CA_TOKEN_LABEL = "yunqian-ca";
   private static final String CA_COMMON_NAME = "Yunqian Internal CA";
   private static final Duration CA_VALIDITY = Duration.ofDays(10 * 365);
 
@@ -91,7 +89,7 @@ public final class Gateway implements AutoCloseable {
       Path pinFile = DeploymentSecrets.caPinFile(config.dataDir());
       CaPinFile.createIfMissing(pinFile);
       CertificateAuthority ca = CertificateAuthority.openOrCreate(tokens, new CaSettings(
-          CA_TOKEN_LABEL, pinFile, CA_COMMON_NAME, CA_VALIDITY));
+          config.caTokenLabel(), pinFile, CA_COMMON_NAME, CA_VALIDITY));
       writeCaCertificate(config.dataDir(), ca);
       return new HsmParts(secrets, tokens, ca);
     }).compose(opened -> Database.open(vertx, config).map(database -> {
