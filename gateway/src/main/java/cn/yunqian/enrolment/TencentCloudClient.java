@@ -31,7 +31,10 @@ public final class TencentCloudClient {
 
   private static final Logger LOG = LoggerFactory.getLogger(TencentCloudClient.class);
   private static final String CONTENT_TYPE = "application/json; charset=utf-8";
-  /** Largest reply accepted; a best frame in base64 is the largest expected part. */
+  /**
+   * Largest reply accepted. NOTE: an estimate, not a documented limit. A best frame in base64
+   * is the largest part the adapters request.
+   */
   static final int MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
   private final WebClient webClient;

@@ -6,7 +6,7 @@ import java.time.Duration;
  * Credentials and transport settings shared by the Tencent Cloud adapters.
  *
  * @param secretId the API SecretId
- * @param secretKey the API SecretKey, read from a file; {@link #toString()} leaves it out
+ * @param secretKey the API SecretKey, read from a file and left out of {@link #toString()}
  * @param region value of X-TC-Region for APIs that require it (SMS), e.g. {@code ap-guangzhou}
  * @param timeout limit for one API call, connection included
  */

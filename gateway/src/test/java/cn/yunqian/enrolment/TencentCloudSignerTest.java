@@ -8,10 +8,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Checks the signer against the worked example of the Tencent Cloud API 3.0 document
- * "签名方法 v3" (TC3-HMAC-SHA256): a CVM DescribeInstances request with the document's sample
- * SecretId and SecretKey (their last characters are literally '*'), timestamp 1551113065 and
- * the JSON body below, signing only content-type and host. The same inputs appear in the
- * vendor's demo program signature-process-demo, cvm/signature-v3/python/demo.py.
+ * "签名方法 v3" (TC3-HMAC-SHA256). The example signs a CVM DescribeInstances request with the
+ * document's sample SecretId and SecretKey, whose last characters are literally '*'. It uses
+ * timestamp 1551113065 and the JSON body below, and signs only content-type and host. The same
+ * inputs appear in the vendor's demo program signature-process-demo,
+ * cvm/signature-v3/python/demo.py.
  */
 class TencentCloudSignerTest {
 

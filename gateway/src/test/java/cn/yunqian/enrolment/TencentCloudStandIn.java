@@ -32,7 +32,7 @@ public final class TencentCloudStandIn implements AutoCloseable {
   private static final Pattern AUTHORIZATION = Pattern.compile(
       "TC3-HMAC-SHA256 Credential=([^/]+)/(\\d{4}-\\d{2}-\\d{2})/([a-z]+)/tc3_request, "
           + "SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})");
-  /** Largest clock difference the real service accepts, in seconds. */
+  /** Allowed difference between X-TC-Timestamp and the stand-in's clock, in seconds. */
   private static final long MAX_SKEW_SECONDS = 300;
 
   /** One received request that passed the signature check. */
@@ -128,7 +128,13 @@ public final class TencentCloudStandIn implements AutoCloseable {
     if (!authorization.matches()) {
       return "Authorization header malformed";
     }
-    long timestamp = Long.parseLong(String.valueOf(request.getHeader("X-TC-Timestamp")));
+
+    long timestamp;
+    try {
+      timestamp = Long.parseLong(String.valueOf(request.getHeader("X-TC-Timestamp")));
+    } catch (NumberFormatException e) {
+      return "X-TC-Timestamp missing or not a number";
+    }
     if (Math.abs(Instant.now().getEpochSecond() - timestamp) > MAX_SKEW_SECONDS) {
       return "X-TC-Timestamp too far from now";
     }
@@ -140,6 +146,7 @@ public final class TencentCloudStandIn implements AutoCloseable {
     if (!version.equals(request.getHeader("X-TC-Version"))) {
       return "X-TC-Version is not " + version;
     }
+
     List<String> signedNames = List.of(authorization.group(4).split(";"));
     if (!signedNames.contains("content-type") || !signedNames.contains("host")) {
       return "content-type and host must be signed";
@@ -148,6 +155,7 @@ public final class TencentCloudStandIn implements AutoCloseable {
     for (String name : signedNames) {
       signedHeaders.put(name, String.valueOf(request.getHeader(name)));
     }
+
     String expected = new TencentCloudSigner(SECRET_ID, SECRET_KEY).signature(service, timestamp,
         TencentCloudSigner.canonicalRequest(signedHeaders, body));
     return expected.equals(authorization.group(5)) ? null : "signature does not match";

@@ -12,6 +12,7 @@ final class TencentDetectInfo {
 
   private static final int NOT_FINISHED = 17;
 
+  /** NOTE: an estimate. The FaceID pages give no size for BestFrame, and a frame is a JPEG. */
   private static final int MAX_BEST_FRAME_BASE64_CHARS = 4 * 1024 * 1024;
 
   private TencentDetectInfo() {

@@ -63,7 +63,7 @@ public final class TencentFaceVerification implements FaceVerificationProvider {
   /**
    * Calls GetDetectInfoEnhanced. {@code Text.ErrCode} 0 means the live face matched the ID
    * photo and any other code is a failed verification. A missing code or code 17 means the
-   * person has not finished; that is also reported as not passed, with a detail that says so.
+   * person has not finished. That is also reported as not passed, and the detail states it.
    */
   @Override
   public Future<FaceResult> result(String providerSessionId) {

@@ -28,7 +28,7 @@ public final class TencentSmsSender implements SmsSender {
 
   private static final Logger LOG = LoggerFactory.getLogger(TencentSmsSender.class);
   private static final Pattern MAINLAND_MOBILE = Pattern.compile("1[0-9]{10}");
-  /** Code of a SendStatus entry for an accepted message; every other code is a rejection. */
+  /** Code of a SendStatus entry for an accepted message. Every other code is a rejection. */
   private static final String ACCEPTED = "Ok";
 
   private final TencentCloudClient client;

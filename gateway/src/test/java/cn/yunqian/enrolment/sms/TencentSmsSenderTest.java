@@ -255,7 +255,7 @@ class TencentSmsSenderTest {
     return new TencentSmsSender(client, smsSettings);
   }
 
-  /** A SendSms reply for one number, shaped like the documented example. */
+  /** Builds a SendSms reply for one number, shaped like the documented example. */
   private static JsonObject sendStatus(String code, String message) {
     return new JsonObject()
         .put("SendStatusSet", new JsonArray().add(new JsonObject()
