@@ -4,6 +4,7 @@ import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
 import cn.yunqian.api.BearerAuth;
 import cn.yunqian.enrolment.sms.DevOutboxSmsSender;
+import cn.yunqian.enrolment.sms.SmsTemplate;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.Cookie;
@@ -148,7 +149,11 @@ public final class EnrolmentRoutes {
       ctx.fail(404);
       return;
     }
-    send(ctx, 200, new JsonObject().put("mobile", mobile).put("code", code.get()));
+    send(ctx, 200, new JsonObject()
+        .put("mobile", mobile)
+        .put("code", code.get())
+        .put("lastResult", devOutbox.get().lastMessage(mobile, SmsTemplate.ENROLMENT_RESULT)
+            .map(parameters -> parameters.get("outcome")).orElse(null)));
   }
 
   private String faceReturnUrl(RoutingContext ctx) {
