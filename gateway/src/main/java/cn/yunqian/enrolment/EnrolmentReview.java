@@ -189,8 +189,9 @@ final class EnrolmentReview {
     columns.put("completed", completed);
     columns.put("rejection_reason", reason);
     columns.put("decided_at", service.now());
-    if (enrolment.steps().contains(Step.REVIEW) || Enrolment.APPROVED.equals(status)) {
-      columns.putIfAbsent("submitted_at", service.now());
+    if (!enrolment.steps().contains(Step.REVIEW)) {
+      // Without review, submitting and deciding are one request.
+      columns.put("submitted_at", service.now());
     }
     return repository.update(conn, enrolment.id(), columns, service.now())
         .compose(done -> cn.yunqian.audit.AuditLog.append(conn, new cn.yunqian.audit.AuditEvent(

@@ -11,7 +11,6 @@ import cn.yunqian.identity.PersonalDataCipher;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.SqlConnection;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -216,6 +215,13 @@ public final class EnrolmentService {
     }
   }
 
+  /** Records a successful action that changes no enrolment column, such as sending a code. */
+  void auditSuccess(UUID enrolmentId, String step) {
+    new AuditLog(repository.pool()).record(event(enrolmentId, "ENROLMENT_STEP", "SUCCESS",
+        new JsonObject().put("step", step)));
+  }
+
+  /** Records a rejected step with its error code; the submitted values are not recorded. */
   void auditFailure(UUID enrolmentId, String step, Throwable failure) {
     String outcome = failure instanceof GatewayException e ? e.code().name() : "INTERNAL_ERROR";
     new AuditLog(repository.pool()).record(event(enrolmentId, "ENROLMENT_STEP", outcome,
@@ -241,11 +247,5 @@ public final class EnrolmentService {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from the JDK", e);
     }
-  }
-
-  /** Returns the helper that runs steps inside a connection; used by review. */
-  static Future<Void> appendAudit(SqlConnection conn, UUID enrolmentId, String action,
-      JsonObject details) {
-    return AuditLog.append(conn, event(enrolmentId, action, "SUCCESS", details));
   }
 }

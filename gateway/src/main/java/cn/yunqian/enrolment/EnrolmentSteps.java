@@ -74,10 +74,11 @@ final class EnrolmentSteps {
       boolean takesMobile = Step.SMS_LOGIN.equals(step) || (Step.IDENTITY.equals(step)
           && !enrolment.steps().contains(Step.SMS_LOGIN));
       if (!takesMobile) {
-        EnrolmentService.requireCurrent(enrolment, Step.SMS_LOGIN, false);
+        throw EnrolmentService.outOfOrder("No SMS code is needed at step '" + step + "'");
       }
       EnrolmentService.requireCurrent(enrolment, step, false);
       return smsCodes.request(valid, clientIp)
+          .onSuccess(done -> service.auditSuccess(enrolment.id(), "sms/request"))
           .onFailure(e -> service.auditFailure(enrolment.id(), "sms/request", e));
     });
   }

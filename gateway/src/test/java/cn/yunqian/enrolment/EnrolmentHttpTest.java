@@ -43,7 +43,8 @@ import org.junit.jupiter.api.Test;
 /** Drives the enrolment API of a real gateway (SoftHSM2, PostgreSQL) over loopback HTTP. */
 class EnrolmentHttpTest {
 
-  private static final MutableClock CLOCK = new MutableClock(Instant.parse("2026-06-01T08:00:00Z"));
+  private static final MutableClock CLOCK =
+      new MutableClock(Instant.parse("2026-06-01T08:00:00Z"));
   private static final AtomicInteger MOBILES = new AtomicInteger((int) (Math.random() * 1_000_000) * 10);
   private static Gateway gateway;
   private static WebClient client;
@@ -137,6 +138,11 @@ class EnrolmentHttpTest {
   @Test
   void threeStepGoesBackPostponesAndResumes() throws Exception {
     Phone phone = startEnrolment("three-step");
+    assertError(phone.post("region", new JsonObject().put("countyCode", "440305")), 409,
+        "STEP_OUT_OF_ORDER");
+    assertError(phone.post("sms/request", new JsonObject().put("mobile", newMobile())), 409,
+        "STEP_OUT_OF_ORDER");
+    assertError(phone.post("submit", new JsonObject()), 409, "STEP_OUT_OF_ORDER");
     expectState(phone.post("signature", signature(2)), "identity");
     expectState(phone.post("back", new JsonObject()), "signature");
     expectState(phone.post("signature", signature(2)), "identity");

@@ -122,8 +122,9 @@ public final class SmsCodes {
                   || !row.getOffsetDateTime("expires_at").isAfter(now())) {
                 return Future.succeededFuture(-1);
               }
-              boolean matches = code != null && code.matches("\\d{6}") && MessageDigest.isEqual(
-                  row.getBuffer("code_hash").getBytes(), codeHash(mobile, code));
+              boolean matches = code != null && code.matches("\\d{6}")
+                  && MessageDigest.isEqual(row.getBuffer("code_hash").getBytes(),
+                      codeHash(mobile, code));
               if (matches) {
                 return conn.preparedQuery("DELETE FROM sms_codes WHERE mobile_hash = $1")
                     .execute(Tuple.of(Buffer.buffer(mobileHash)))
