@@ -7,6 +7,7 @@ import cn.yunqian.ca.CertificateAuthority;
 import cn.yunqian.db.Database;
 import cn.yunqian.enrolment.EnrolmentConfig;
 import cn.yunqian.enrolment.EnrolmentModule;
+import cn.yunqian.enrolment.face.FaceVerificationProvider;
 import cn.yunqian.hsm.HsmModule;
 import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.identity.PersonalDataCipher;
@@ -129,6 +130,15 @@ public final class Gateway implements AutoCloseable {
 
   /** Starts everything with the given enrolment settings; tests pass their own clock. */
   public static Future<Gateway> start(GatewayConfig config, EnrolmentConfig enrolmentConfig) {
+    return start(config, enrolmentConfig, Map.of());
+  }
+
+  /**
+   * Starts everything with the given enrolment settings and external face-verification
+   * providers by name, one of which {@code YUNQIAN_FACE_PROVIDER} may select.
+   */
+  public static Future<Gateway> start(GatewayConfig config, EnrolmentConfig enrolmentConfig,
+      Map<String, FaceVerificationProvider> faceProviders) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = newVertx(registry);
     return openServices(vertx, config, registry)
@@ -141,7 +151,7 @@ public final class Gateway implements AutoCloseable {
               config.maxPdfBytes(), config.maxImageBytes(), config.maxBodyBytes(), uploads,
               mobileWebDir(), EnrolmentModule.create(enrolmentConfig, services.signers(),
                   services.tokens(), services.ca(), services.enrolment(), services.secrets(),
-                  services.workers(), registry, Map.of(), config.maxImageBytes()));
+                  services.workers(), registry, faceProviders, config.maxImageBytes()));
           return vertx.createHttpServer(new HttpServerOptions()
                   .setHost(config.httpHost())
                   .setPort(config.httpPort())

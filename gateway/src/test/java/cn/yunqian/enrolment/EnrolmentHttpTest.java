@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.yunqian.app.Gateway;
-import cn.yunqian.app.GatewayConfig;
-import cn.yunqian.hsm.TestHsm;
 import cn.yunqian.identity.ResidentIdNumber;
 import cn.yunqian.signing.SignatureVerifier;
 import cn.yunqian.signing.VerifiedSignature;
-import cn.yunqian.testing.TestDatabase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -52,14 +49,9 @@ class EnrolmentHttpTest {
   private static String clientToken;
 
   @BeforeAll
-  static void startGateway() throws Exception {
-    TestHsm.module();
-    Path dataDir = Files.createTempDirectory("yq-enrol-test");
-    GatewayConfig config = new GatewayConfig(dataDir, "127.0.0.1", 0,
-        java.util.Optional.of(TestDatabase.newDatabaseUrl()), dataDir.resolve("pg"), 0,
-        TestHsm.DEFAULT_LIBRARY, 20L * 1024 * 1024, 512L * 1024);
-    EnrolmentConfig enrolment = EnrolmentConfig.fromEnvironment(Map.of()).with(CLOCK, true);
-    gateway = Gateway.start(config, enrolment).await();
+  static void startGateway() {
+    gateway = TestGateways.start(EnrolmentConfig.fromEnvironment(Map.of()).with(CLOCK, true),
+        Map.of());
     reviewerToken = gateway.services().secrets().reviewerToken();
     clientToken = gateway.services().secrets().clientToken();
     client = WebClient.create(gateway.vertx(), new WebClientOptions()
