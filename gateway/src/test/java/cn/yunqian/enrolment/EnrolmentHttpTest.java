@@ -103,6 +103,9 @@ class EnrolmentHttpTest {
     assertEquals("APPROVED", outboxResult(mobile));
 
     signAndVerify(record.getString("signerId"), "250913", "王芳");
+    String metrics = client.get("/metrics").send().await().bodyAsString();
+    assertTrue(metrics.contains("enrolment_started_total{preset=\"phone-first\"}"), metrics);
+    assertTrue(metrics.contains("enrolment_completed_total{outcome=\"approved\"}"), metrics);
   }
 
   @Test
@@ -234,6 +237,13 @@ class EnrolmentHttpTest {
         + "/approve", null), 409, "ENROLMENT_NOT_PENDING");
     assertEquals(signersBefore, count("SELECT count(*) FROM signers"));
     assertEquals(tokensBefore + 1, tokenCount(), "the rejected key stays in its one token");
+    String actor = "'enrolment:" + phone.id() + "'";
+    assertEquals(5, count("SELECT count(*) FROM audit_events WHERE actor = " + actor
+        + " AND outcome = 'SMS_CODE_INCORRECT'"));
+    assertEquals(2, count("SELECT count(*) FROM audit_events WHERE actor = " + actor
+        + " AND outcome = 'PIN_TOO_WEAK'"));
+    assertEquals(0, count("SELECT count(*) FROM audit_events WHERE details LIKE '%" + mobile
+        + "%' OR details LIKE '%" + idNumber + "%' OR details LIKE '%250913%'"));
   }
 
   @Test
