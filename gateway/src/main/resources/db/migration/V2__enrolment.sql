@@ -38,7 +38,7 @@ CREATE TABLE enrolments (
   face_detail       text,
   face_session_id   text,
   signature_enc     bytea,
-  -- Set at the PIN step: the future signer's id and the token that holds the key.
+  -- Set at the PIN step: the future signer's id and the token that contains the key.
   signer_id         uuid UNIQUE,
   token_label       text UNIQUE,
   key_algorithm     text,

@@ -11,8 +11,8 @@ import java.util.UUID;
  * @param steps the preset's steps, copied when the enrolment started
  * @param completed steps done so far, in order
  * @param status IN_PROGRESS, FACE_POSTPONED, PENDING_REVIEW, APPROVED or REJECTED
- * @param signerId id the signer gets on approval; set at the PIN step
- * @param tokenLabel HSM token that holds the key made at the PIN step
+ * @param signerId id the signer gets on approval, chosen at the PIN step
+ * @param tokenLabel HSM token that contains the key made at the PIN step
  */
 public record Enrolment(
     UUID id,

@@ -126,7 +126,7 @@ final class EnrolmentRepository {
         .map(EnrolmentRepository::first);
   }
 
-  /** Sets the given columns and {@code updated_at}; values of type byte[] become bytea. */
+  /** Sets the given columns and {@code updated_at}. Values of type byte[] are stored as bytea. */
   Future<Void> update(SqlClient client, UUID id, Map<String, Object> columns,
       OffsetDateTime now) {
     StringBuilder sql = new StringBuilder("UPDATE enrolments SET updated_at = $2");

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Finishes enrolments: submission by the phone, and approval or rejection by a reviewer (or
  * at once on submit for presets without review). Approval certifies the key made at the PIN
- * step and creates the signer; rejection keeps the key unusable, see {@link #reject}.
+ * step and creates the signer. Rejection leaves the key unusable, see {@link #reject}.
  */
 final class EnrolmentReview {
 
@@ -63,7 +63,7 @@ final class EnrolmentReview {
   Future<Enrolment> submit(String cookie) {
     return service.current(cookie).compose(enrolment -> {
       if (!Enrolment.IN_PROGRESS.equals(enrolment.status()) || !enrolment.dataStepsComplete()) {
-        throw EnrolmentService.outOfOrder("Submit only after every step; the current step is '"
+        throw EnrolmentService.outOfOrder("Submit only after every step. The current step is '"
             + enrolment.currentStep() + "' and the status " + enrolment.status());
       }
       if (enrolment.steps().contains(Step.REVIEW)) {
@@ -121,11 +121,11 @@ final class EnrolmentReview {
             .compose(rows -> repository.findById(conn, seen.id(), false).compose(found -> {
               requireStatus(found, seen.id(), expectedStatus);
               byte[] idHash = rows.iterator().next().getBuffer("id_number_hash").getBytes();
-              SignerRepository.NewSigner s = certified.signer();
-              SignerRepository.NewSigner row = new SignerRepository.NewSigner(s.id(),
-                  s.displayName(), s.personType(), idHash, s.idNumberMasked(),
-                  s.subjectSerial(), s.tokenLabel(), s.keyAlgorithm(), s.certificate(),
-                  s.encryptedSignatureImage());
+              SignerRepository.NewSigner issued = certified.signer();
+              SignerRepository.NewSigner row = new SignerRepository.NewSigner(issued.id(),
+                  issued.displayName(), issued.personType(), idHash, issued.idNumberMasked(),
+                  issued.subjectSerial(), issued.tokenLabel(), issued.keyAlgorithm(),
+                  issued.certificate(), issued.encryptedSignatureImage());
               return conn.preparedQuery("SELECT 1 FROM signers WHERE id_number_hash = $1")
                   .execute(io.vertx.sqlclient.Tuple.of(io.vertx.core.buffer.Buffer.buffer(
                       idHash)))
@@ -153,7 +153,7 @@ final class EnrolmentReview {
    * <p>The key made at the PIN step cannot be destroyed here: {@code C_DestroyObject} on a
    * private key needs a user login, the gateway never keeps the PIN, and the token's SO PIN
    * was discarded at creation, so the token cannot be re-initialised either. The key stays in
-   * its token, usable by nobody without the PIN, and no signer row points to it, so the
+   * its token, usable only with the person's PIN, and no signer row points to it, so the
    * signing API cannot reach it. The enrolment keeps the token label, marked REJECTED, so an
    * officer can find such tokens and delete their files from the token directory.
    */
@@ -172,7 +172,7 @@ final class EnrolmentReview {
         .map(found -> found.orElseThrow())
         .compose(enrolment -> {
           registry.counter("enrolment.completed", "outcome", "rejected").increment();
-          LOG.info("Enrolment {} rejected; key left unusable in token {}", id,
+          LOG.info("Enrolment {} rejected: key left unusable in token {}", id,
               enrolment.tokenLabel());
           return notify(enrolment, "REJECTED", text).map(enrolment);
         });

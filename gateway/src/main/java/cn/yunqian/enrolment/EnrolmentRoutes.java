@@ -19,7 +19,7 @@ import java.util.Optional;
 
 /**
  * The phone's enrolment endpoints under {@code /api/v1/enrolments}, plus the dev-mode SMS
- * outbox. Parses requests and writes responses; {@link EnrolmentSteps} checks the contents.
+ * outbox. Parses requests and writes responses, and {@link EnrolmentSteps} checks the contents.
  */
 public final class EnrolmentRoutes {
 
@@ -50,6 +50,7 @@ public final class EnrolmentRoutes {
   void mount(Router router) {
     router.route("/api/v1/enrolments*").failureHandler(EnrolmentErrors::handle);
     router.post("/api/v1/enrolments").handler(this::start);
+
     router.get("/api/v1/enrolments/current").handler(ctx ->
         respond(ctx, service.current(cookie(ctx))));
     router.post("/api/v1/enrolments/current/sms/request").handler(ctx -> {
@@ -64,6 +65,7 @@ public final class EnrolmentRoutes {
       respond(ctx, steps.verifySms(cookie(ctx), body.getString("mobile"),
           body.getString("code")));
     });
+
     router.post("/api/v1/enrolments/current/id-card").handler(ctx ->
         respond(ctx, Future.all(upload(ctx, "front"), upload(ctx, "back"))
             .compose(both -> steps.idCard(cookie(ctx), both.resultAt(0), both.resultAt(1)))));
@@ -80,6 +82,7 @@ public final class EnrolmentRoutes {
       respond(ctx, steps.pin(cookie(ctx), required(body, "pin").toCharArray(),
           required(body, "pinRepeat").toCharArray()));
     });
+
     router.post("/api/v1/enrolments/current/face").handler(this::faceBuiltin);
     router.post("/api/v1/enrolments/current/face/start").handler(ctx ->
         steps.faceStart(cookie(ctx), faceReturnUrl(ctx))
@@ -89,6 +92,7 @@ public final class EnrolmentRoutes {
         respond(ctx, steps.faceResult(cookie(ctx))));
     router.post("/api/v1/enrolments/current/face/postpone").handler(ctx ->
         respond(ctx, steps.facePostpone(cookie(ctx))));
+
     router.post("/api/v1/enrolments/current/signature").handler(ctx -> {
       JsonObject body = json(ctx);
       Object strokes = body.getValue("strokes");
@@ -99,12 +103,14 @@ public final class EnrolmentRoutes {
       respond(ctx, steps.signature(cookie(ctx), base64(body, "png", maxSignatureBytes),
           count.intValue()));
     });
+
     router.post("/api/v1/enrolments/current/back").handler(ctx ->
         respond(ctx, service.back(cookie(ctx))));
     router.post("/api/v1/enrolments/current/submit").handler(ctx ->
         respond(ctx, review.submit(cookie(ctx))));
     router.post("/api/v1/enrolments/current/:step").handler(ctx -> ctx.fail(
         EnrolmentService.outOfOrder("Unknown step '" + ctx.pathParam("step") + "'")));
+
     router.get("/api/v1/dev/sms-outbox").handler(this::devOutbox);
   }
 
@@ -168,7 +174,7 @@ public final class EnrolmentRoutes {
             "The multipart form has no '" + part + "' file part"));
     if (file.size() > EnrolmentConfig.MAX_PHOTO_BYTES) {
       throw new GatewayException(ErrorCode.PAYLOAD_TOO_LARGE, "The " + part + " photo is "
-          + file.size() + " bytes; the limit is " + EnrolmentConfig.MAX_PHOTO_BYTES);
+          + file.size() + " bytes, over the limit of " + EnrolmentConfig.MAX_PHOTO_BYTES);
     }
     return ctx.vertx().fileSystem().readFile(file.uploadedFileName()).map(Buffer::getBytes);
   }

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The enrolment flow engine: starts enrolments from links, keeps each one's progress in the
  * database and accepts a step only when it is the current one. The step contents are checked
- * by {@link EnrolmentSteps}; this class owns order, state and audit.
+ * by {@link EnrolmentSteps}, and this class owns order, state and audit.
  */
 public final class EnrolmentService {
 
@@ -203,7 +203,7 @@ public final class EnrolmentService {
     boolean open = Enrolment.IN_PROGRESS.equals(enrolment.status())
         || (allowPostponed && Enrolment.FACE_POSTPONED.equals(enrolment.status()));
     if (!open) {
-      throw outOfOrder("The enrolment is " + enrolment.status() + "; step '" + step
+      throw outOfOrder("The enrolment is " + enrolment.status() + ". Step '" + step
           + "' is not accepted now");
     }
     if (!enrolment.steps().contains(step)) {
@@ -238,7 +238,7 @@ public final class EnrolmentService {
 
   private static GatewayException notFound() {
     return new GatewayException(ErrorCode.ENROLMENT_NOT_FOUND,
-        "No enrolment for this browser; open the enrolment link again");
+        "No enrolment for this browser. Open the enrolment link again");
   }
 
   static byte[] sessionHash(String cookie) {

@@ -126,7 +126,7 @@ final class EnrolmentSteps {
   }
 
   /**
-   * {@code identity}: person type, name and ID number; in presets without SMS login also an
+   * {@code identity}: person type, name and ID number. Presets without SMS login also accept an
    * optional mobile number with its SMS code. Fails with ID_NUMBER_ALREADY_ENROLLED when a
    * signer with this ID number exists.
    */
@@ -165,7 +165,7 @@ final class EnrolmentSteps {
     }
     if (enrolment.steps().contains(Step.SMS_LOGIN)) {
       throw new GatewayException(ErrorCode.INVALID_REQUEST,
-          "This flow verified the mobile number at login; leave it out here");
+          "This flow verified the mobile number at login, so leave it out here");
     }
     String valid = MobileNumbers.requireValid(mobile);
     return smsCodes.verify(valid, code)
@@ -213,7 +213,7 @@ final class EnrolmentSteps {
   }
 
   private <T> Future<T> destroyKey(String label, char[] pin, Throwable cause) {
-    LOG.warn("Storing the PIN step failed; destroying the key in token {}", label, cause);
+    LOG.warn("Storing the PIN step failed, so the key in token {} is destroyed", label, cause);
     return workers.executeBlocking(() -> {
       // NOTE: the emptied token stays, because its SO PIN was never kept.
       tokens.destroyKey(label, pin);
@@ -257,7 +257,7 @@ final class EnrolmentSteps {
     });
   }
 
-  /** {@code face/result}: asks the provider for the outcome and completes the step on a pass. */
+  /** {@code face/result}: queries the provider's outcome and completes the step on a pass. */
   Future<Enrolment> faceResult(String cookie) {
     FaceVerificationProvider provider = requireProvider();
     return service.completeStep(cookie, Step.FACE, true, enrolment -> {
@@ -304,7 +304,7 @@ final class EnrolmentSteps {
 
   private FaceVerificationProvider requireProvider() {
     return faceProvider.orElseThrow(() -> new GatewayException(ErrorCode.INVALID_REQUEST,
-        "This deployment checks faces in the page; send the frame to the face step"));
+        "This deployment checks faces in the page. Send the frame to the face step"));
   }
 
   byte[] encrypt(byte[] plaintext, Enrolment enrolment, String purpose) {

@@ -84,18 +84,21 @@ final class ReviewRoutes {
         .orElseGet(() -> EnrolmentRoutes.required(body, "preset"));
     presets.find(presetName).orElseThrow(() -> new GatewayException(ErrorCode.INVALID_REQUEST,
         "Unknown preset '" + presetName + "'"));
+
     Object hours = body.getValue("validHours", 72);
     if (!(hours instanceof Number number) || number.intValue() < 1
         || number.intValue() > MAX_VALID_HOURS) {
       throw new GatewayException(ErrorCode.INVALID_REQUEST,
           "Field 'validHours' must be a whole number from 1 to " + MAX_VALID_HOURS);
     }
+
     byte[] secret = new byte[24];
     RANDOM.nextBytes(secret);
     String code = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     OffsetDateTime now = service.now();
     EnrolmentRepository.Link link = new EnrolmentRepository.Link(code, presetName, organisation,
         now, now.plus(Duration.ofHours(number.intValue())), null);
+
     service.repository().pool().withTransaction(conn -> service.repository()
             .insertLink(conn, link)
             .compose(done -> cn.yunqian.audit.AuditLog.append(conn, new cn.yunqian.audit

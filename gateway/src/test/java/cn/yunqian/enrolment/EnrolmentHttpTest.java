@@ -42,7 +42,9 @@ class EnrolmentHttpTest {
 
   private static final MutableClock CLOCK =
       new MutableClock(Instant.parse("2026-06-01T08:00:00Z"));
-  private static final AtomicInteger MOBILES = new AtomicInteger((int) (Math.random() * 1_000_000) * 10);
+  /** Last 8 digits of the next test mobile number; random so reruns start elsewhere. */
+  private static final AtomicInteger MOBILES =
+      new AtomicInteger((int) (Math.random() * 1_000_000) * 10);
   private static Gateway gateway;
   private static WebClient client;
   private static String reviewerToken;
@@ -263,8 +265,6 @@ class EnrolmentHttpTest {
     assertError(client.post("/api/v1/enrolments").sendJsonObject(new JsonObject()
         .put("link", expiring)).await(), 410, "LINK_EXPIRED");
   }
-
-  // ---- helpers ----
 
   private record Phone(String link, String cookie, String id) {
     HttpResponse<Buffer> post(String step, JsonObject body) {

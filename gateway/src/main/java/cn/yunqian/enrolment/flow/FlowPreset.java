@@ -9,7 +9,7 @@ import java.util.List;
  * {@code review} (a reviewer decides) or straight with {@code result} (approved on submit).
  *
  * @param name preset name used in links, e.g. {@code phone-first}
- * @param steps step names in order; always ends with {@code result}
+ * @param steps step names in order, always ending with {@code result}
  */
 public record FlowPreset(String name, List<String> steps) {
 

@@ -99,7 +99,7 @@ public final class FlowPresets {
     for (String step : steps) {
       if (!Step.ALL.contains(step)) {
         throw new IllegalArgumentException("Preset '" + name + "' has unknown step '" + step
-            + "'; expected one of " + Step.ALL);
+            + "'. Expected one of " + Step.ALL);
       }
     }
     if (!steps.contains(Step.IDENTITY) || !steps.contains(Step.SIGNATURE)) {
@@ -113,7 +113,7 @@ public final class FlowPresets {
     int pin = steps.indexOf(Step.PIN);
     if (pin >= 0 && pin < steps.indexOf(Step.IDENTITY)) {
       throw new IllegalArgumentException("Preset '" + name
-          + "' asks for the PIN before the ID number is known; move 'pin' after 'identity'");
+          + "' asks for the PIN before the ID number is known. Move 'pin' after 'identity'");
     }
     return steps;
   }

@@ -4,8 +4,8 @@ import java.awt.image.BufferedImage;
 import java.util.ArrayDeque;
 
 /**
- * Where the ink of a signature image lies: its bounding box and how many separate
- * 8-connected marks it forms.
+ * Position of the ink in a signature image: its bounding box and the number of separate
+ * 8-connected marks.
  */
 record Ink(int minX, int minY, int maxX, int maxY, int components) {
 

@@ -98,7 +98,7 @@ public final class UploadedImages {
     }
     if (bytes.length > maxBytes) {
       throw new GatewayException(ErrorCode.PAYLOAD_TOO_LARGE, "The " + what + " is "
-          + bytes.length + " bytes; the limit is " + maxBytes);
+          + bytes.length + " bytes, over the limit of " + maxBytes);
     }
   }
 

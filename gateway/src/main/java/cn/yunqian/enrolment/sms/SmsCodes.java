@@ -152,7 +152,7 @@ public final class SmsCodes {
     private final int triesLeft;
 
     SmsCodeIncorrect(int triesLeft) {
-      super(ErrorCode.SMS_CODE_INCORRECT, "The SMS code is incorrect; " + triesLeft
+      super(ErrorCode.SMS_CODE_INCORRECT, "The SMS code is incorrect, " + triesLeft
           + " tries left");
       this.triesLeft = triesLeft;
     }
@@ -186,6 +186,6 @@ public final class SmsCodes {
 
   private static <T> Future<T> expired() {
     return Future.failedFuture(new GatewayException(ErrorCode.SMS_CODE_EXPIRED,
-        "The SMS code has expired or was used up; request a new one"));
+        "The SMS code has expired or was used up. Request a new one"));
   }
 }
