@@ -70,7 +70,8 @@ final class EnrolmentReview {
         Map<String, Object> columns = new LinkedHashMap<>();
         columns.put("status", Enrolment.PENDING_REVIEW);
         columns.put("submitted_at", service.now());
-        return service.store(enrolment, Step.REVIEW, columns, false, false);
+        return service.store(enrolment, Step.REVIEW, columns, false, false,
+            "ENROLMENT_SUBMITTED");
       }
       return approve(enrolment.id(), "enrolment:" + enrolment.id(), Enrolment.IN_PROGRESS);
     });

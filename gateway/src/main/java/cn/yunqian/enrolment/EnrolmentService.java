@@ -153,6 +153,12 @@ public final class EnrolmentService {
    */
   Future<Enrolment> store(Enrolment seen, String step, Map<String, Object> columns,
       boolean markCompleted, boolean allowPostponed) {
+    return store(seen, step, columns, markCompleted, allowPostponed, "ENROLMENT_STEP");
+  }
+
+  /** Stores like {@link #store} but writes the audit row under another action name. */
+  Future<Enrolment> store(Enrolment seen, String step, Map<String, Object> columns,
+      boolean markCompleted, boolean allowPostponed, String auditAction) {
     return repository.pool().withTransaction(conn -> repository.findById(conn, seen.id(), true)
             .compose(found -> {
               Enrolment locked = found.orElseThrow(EnrolmentService::notFound);
@@ -166,7 +172,7 @@ public final class EnrolmentService {
               }
               return repository.update(conn, locked.id(), update, now())
                   .compose(done -> AuditLog.append(conn, event(locked.id(),
-                      "ENROLMENT_STEP", "SUCCESS", new JsonObject().put("step", step))));
+                      auditAction, "SUCCESS", new JsonObject().put("step", step))));
             })
             .compose(done -> repository.findById(conn, seen.id(), false)))
         .map(found -> found.orElseThrow());

@@ -180,10 +180,13 @@ final class EnrolmentSteps {
   Future<Enrolment> pin(String cookie, char[] pin, char[] pinRepeat) {
     return service.current(cookie).compose(enrolment -> {
       EnrolmentService.requireCurrent(enrolment, Step.PIN, false);
-      if (!Arrays.equals(pin, pinRepeat)) {
-        throw new GatewayException(ErrorCode.PIN_MISMATCH, "The two PIN entries differ");
-      }
-      return idNumber(enrolment)
+      return Future.succeededFuture(enrolment)
+          .compose(current -> {
+            if (!Arrays.equals(pin, pinRepeat)) {
+              throw new GatewayException(ErrorCode.PIN_MISMATCH, "The two PIN entries differ");
+            }
+            return idNumber(current);
+          })
           .compose(id -> {
             PinPolicy.requireStrong(pin, id);
             return createKey(enrolment, pin);
@@ -251,7 +254,8 @@ final class EnrolmentSteps {
           .compose(session -> {
             Map<String, Object> columns = new LinkedHashMap<>();
             columns.put("face_session_id", session.providerSessionId());
-            return service.store(enrolment, Step.FACE, columns, false, true)
+            return service.store(enrolment, Step.FACE, columns, false, true,
+                    "ENROLMENT_FACE_STARTED")
                 .map(session.redirectUrl());
           });
     });
@@ -287,7 +291,8 @@ final class EnrolmentSteps {
       EnrolmentService.requireCurrent(enrolment, Step.FACE, true);
       Map<String, Object> columns = new LinkedHashMap<>();
       columns.put("status", Enrolment.FACE_POSTPONED);
-      return service.store(enrolment, Step.FACE, columns, false, true);
+      return service.store(enrolment, Step.FACE, columns, false, true,
+          "ENROLMENT_FACE_POSTPONED");
     });
   }
 

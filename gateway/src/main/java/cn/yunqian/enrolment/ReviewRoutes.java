@@ -4,6 +4,7 @@ import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
 import cn.yunqian.api.BearerAuth;
 import cn.yunqian.enrolment.flow.FlowPresets;
+import cn.yunqian.enrolment.images.Photo;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -52,12 +53,7 @@ final class ReviewRoutes {
     router.post(links + "/:code/revoke").handler(reviewer).handler(this::revoke);
     String enrolments = "/api/v1/admin/enrolments";
     router.get(enrolments).handler(reviewer).handler(this::list);
-    router.get(enrolments + "/:id").handler(reviewer).handler(ctx -> service.repository()
-        .findById(service.repository().pool(), id(ctx), false)
-        .onSuccess(found -> EnrolmentRoutes.send(ctx, 200, view.reviewRecord(found.orElseThrow(
-            () -> new GatewayException(ErrorCode.ENROLMENT_NOT_FOUND, "No enrolment with id "
-                + ctx.pathParam("id"))))))
-        .onFailure(ctx::fail));
+    router.get(enrolments + "/:id").handler(reviewer).handler(this::get);
     router.get(enrolments + "/:id/id-card/front").handler(reviewer)
         .handler(ctx -> image(ctx, "id_front_enc", "id-front"));
     router.get(enrolments + "/:id/id-card/back").handler(reviewer)
@@ -71,6 +67,15 @@ final class ReviewRoutes {
     router.post(enrolments + "/:id/reject").handler(reviewer).handler(ctx ->
         decided(ctx, review.reject(id(ctx), EnrolmentRoutes.string(
             EnrolmentRoutes.json(ctx), "reason"), "reviewer")));
+  }
+
+  private void get(RoutingContext ctx) {
+    UUID id = id(ctx);
+    service.repository().findById(service.repository().pool(), id, false)
+        .map(found -> view.reviewRecord(found.orElseThrow(() -> new GatewayException(
+            ErrorCode.ENROLMENT_NOT_FOUND, "No enrolment with id " + id))))
+        .onSuccess(record -> EnrolmentRoutes.send(ctx, 200, record))
+        .onFailure(ctx::fail);
   }
 
   private void createLink(RoutingContext ctx) {
@@ -121,12 +126,12 @@ final class ReviewRoutes {
 
   private void qr(RoutingContext ctx) {
     service.repository().findLink(ctx.pathParam("code"))
-        .onSuccess(found -> {
-          EnrolmentRepository.Link link = found.orElseThrow(() -> new GatewayException(
-              ErrorCode.LINK_NOT_FOUND, "No enrolment link with this code"));
-          byte[] png = QrCodes.png(enrolUrl(ctx, link.code()), 320);
-          ctx.response().putHeader("content-type", "image/png").end(Buffer.buffer(png));
-        })
+        .map(found -> found.orElseThrow(() -> new GatewayException(ErrorCode.LINK_NOT_FOUND,
+            "No enrolment link with this code")))
+        .map(link -> QrCodes.png(enrolUrl(ctx, link.code()), 320))
+        .onSuccess(png -> ctx.response()
+            .putHeader("content-type", "image/png")
+            .end(Buffer.buffer(png)))
         .onFailure(ctx::fail);
   }
 
@@ -163,21 +168,21 @@ final class ReviewRoutes {
   private void image(RoutingContext ctx, String column, String purpose) {
     UUID id = id(ctx);
     service.repository().readEncrypted(id, column)
-        .onSuccess(row -> {
+        .map(row -> {
           if (row.isEmpty() || row.get().getBuffer("value") == null) {
-            ctx.fail(new GatewayException(ErrorCode.ENROLMENT_NOT_FOUND,
-                "Enrolment " + id + " has no " + purpose + " image"));
-            return;
+            throw new GatewayException(ErrorCode.ENROLMENT_NOT_FOUND,
+                "Enrolment " + id + " has no " + purpose + " image");
           }
           byte[] plain = service.cipher().decrypt(row.get().getBuffer("value").getBytes(),
               "enrolment-" + purpose, id.toString());
           String type = column.startsWith("id_") ? row.get().getString("type")
               : column.startsWith("face") ? "image/jpeg" : "image/png";
-          ctx.response()
-              .putHeader("content-type", type)
-              .putHeader("cache-control", "no-store")
-              .end(Buffer.buffer(plain));
+          return new Photo(type, plain);
         })
+        .onSuccess(photo -> ctx.response()
+            .putHeader("content-type", photo.contentType())
+            .putHeader("cache-control", "no-store")
+            .end(Buffer.buffer(photo.bytes())))
         .onFailure(ctx::fail);
   }
 

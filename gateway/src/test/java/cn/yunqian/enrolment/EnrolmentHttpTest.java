@@ -244,6 +244,8 @@ class EnrolmentHttpTest {
         + " AND outcome = 'SMS_CODE_INCORRECT'"));
     assertEquals(2, count("SELECT count(*) FROM audit_events WHERE actor = " + actor
         + " AND outcome = 'PIN_TOO_WEAK'"));
+    assertEquals(1, count("SELECT count(*) FROM audit_events WHERE actor = " + actor
+        + " AND outcome = 'PIN_MISMATCH'"));
     assertEquals(0, count("SELECT count(*) FROM audit_events WHERE details LIKE '%" + mobile
         + "%' OR details LIKE '%" + idNumber + "%' OR details LIKE '%250913%'"));
   }
@@ -258,6 +260,11 @@ class EnrolmentHttpTest {
         + "/qr.png", null);
     assertEquals("image/png", qr.getHeader("content-type"));
     assertEquals(401, client.get("/api/v1/admin/enrolment-links").send().await().statusCode());
+    assertEquals(401, client.get("/api/v1/admin/enrolments").send().await().statusCode());
+    assertError(reviewer("GET", "/api/v1/admin/enrolment-links/unknown/qr.png", null), 404,
+        "LINK_NOT_FOUND");
+    assertError(reviewer("GET", "/api/v1/admin/enrolments/" + java.util.UUID.randomUUID(),
+        null), 404, "ENROLMENT_NOT_FOUND");
 
     assertError(client.post("/api/v1/enrolments").sendJsonObject(new JsonObject()
         .put("link", revoked)).await(), 410, "LINK_REVOKED");
