@@ -42,17 +42,36 @@ public record EnrolmentConfig(
         Clock.systemUTC(),
         "true".equalsIgnoreCase(env.getOrDefault("YUNQIAN_DEV_MODE", "false").trim()),
         env.getOrDefault("YUNQIAN_FACE_PROVIDER", "builtin").trim(),
-        Double.parseDouble(env.getOrDefault("YUNQIAN_FACE_LIVENESS_THRESHOLD", "0.8")),
-        Integer.parseInt(env.getOrDefault("YUNQIAN_SMS_DAILY_CAP_PER_MOBILE", "10")),
-        Integer.parseInt(env.getOrDefault("YUNQIAN_SMS_DAILY_CAP_PER_IP", "50")),
+        number(env, "YUNQIAN_FACE_LIVENESS_THRESHOLD", 0.8, 0, 1),
+        (int) number(env, "YUNQIAN_SMS_DAILY_CAP_PER_MOBILE", 10, 1, 1000),
+        (int) number(env, "YUNQIAN_SMS_DAILY_CAP_PER_IP", 50, 1, 100_000),
         Optional.ofNullable(env.get("YUNQIAN_PUBLIC_BASE_URL")).filter(url -> !url.isBlank()),
         Optional.ofNullable(env.get("YUNQIAN_ENROLMENT_PRESETS")).filter(p -> !p.isBlank())
             .map(Path::of));
   }
 
-  /** Returns a copy with another clock and dev mode setting; tests use it. */
-  public EnrolmentConfig with(Clock otherClock, boolean otherDevMode) {
+  /** Returns a copy with another clock and dev mode setting, for tests. */
+  public EnrolmentConfig withClockAndDevMode(Clock otherClock, boolean otherDevMode) {
     return new EnrolmentConfig(otherClock, otherDevMode, faceProvider, livenessThreshold,
         smsDailyCapPerMobile, smsDailyCapPerIp, publicBaseUrl, presetsFile);
+  }
+
+  private static double number(Map<String, String> env, String name, double defaultValue,
+      double min, double max) {
+    String text = env.get(name);
+    if (text == null || text.isBlank()) {
+      return defaultValue;
+    }
+    double value;
+    try {
+      value = Double.parseDouble(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a number, got '" + text + "'");
+    }
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(name + " must be between " + min + " and " + max
+          + ", got " + value);
+    }
+    return value;
   }
 }

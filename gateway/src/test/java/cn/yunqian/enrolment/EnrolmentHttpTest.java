@@ -52,8 +52,9 @@ class EnrolmentHttpTest {
 
   @BeforeAll
   static void startGateway() {
-    gateway = TestGateways.start(EnrolmentConfig.fromEnvironment(Map.of()).with(CLOCK, true),
-        Map.of());
+    EnrolmentConfig config = EnrolmentConfig.fromEnvironment(Map.of())
+        .withClockAndDevMode(CLOCK, true);
+    gateway = TestGateways.start(config, Map.of());
     reviewerToken = gateway.services().secrets().reviewerToken();
     clientToken = gateway.services().secrets().clientToken();
     client = WebClient.create(gateway.vertx(), new WebClientOptions()
