@@ -5,6 +5,9 @@ import cn.yunqian.ca.CaPinFile;
 import cn.yunqian.ca.CaSettings;
 import cn.yunqian.ca.CertificateAuthority;
 import cn.yunqian.db.Database;
+import cn.yunqian.enrolment.EnrolmentConfig;
+import cn.yunqian.enrolment.EnrolmentModule;
+import cn.yunqian.enrolment.face.FaceVerificationProvider;
 import cn.yunqian.hsm.HsmModule;
 import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.identity.PersonalDataCipher;
@@ -25,6 +28,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -119,6 +123,20 @@ public final class Gateway implements AutoCloseable {
 
   /** Starts everything and listens for HTTP. */
   public static Future<Gateway> start(GatewayConfig config) {
+    return start(config, EnrolmentConfig.fromEnvironment(System.getenv()));
+  }
+
+  /** Starts everything with the given enrolment settings; tests pass their own clock. */
+  public static Future<Gateway> start(GatewayConfig config, EnrolmentConfig enrolmentConfig) {
+    return start(config, enrolmentConfig, Map.of());
+  }
+
+  /**
+   * Starts everything with the given enrolment settings and external face-verification
+   * providers by name, one of which {@code YUNQIAN_FACE_PROVIDER} may select.
+   */
+  public static Future<Gateway> start(GatewayConfig config, EnrolmentConfig enrolmentConfig,
+      Map<String, FaceVerificationProvider> faceProviders) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = newVertx(registry);
     return openServices(vertx, config, registry)
@@ -129,7 +147,9 @@ public final class Gateway implements AutoCloseable {
               services.enrolment(), services.signers(), services.unlock(), services.health(),
               registry, services.secrets().clientToken(), services.secrets().officerToken(),
               config.maxPdfBytes(), config.maxImageBytes(), config.maxBodyBytes(), uploads,
-              mobileWebDir());
+              mobileWebDir(), EnrolmentModule.create(enrolmentConfig, services.signers(),
+                  services.tokens(), services.ca(), services.enrolment(), services.secrets(),
+                  services.workers(), registry, faceProviders, config.maxImageBytes()));
           return vertx.createHttpServer(new HttpServerOptions()
                   .setHost(config.httpHost())
                   .setPort(config.httpPort())
