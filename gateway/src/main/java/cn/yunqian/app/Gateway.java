@@ -7,7 +7,9 @@ import cn.yunqian.ca.CertificateAuthority;
 import cn.yunqian.db.Database;
 import cn.yunqian.enrolment.EnrolmentConfig;
 import cn.yunqian.enrolment.EnrolmentModule;
+import cn.yunqian.enrolment.VendorProviders;
 import cn.yunqian.enrolment.face.FaceVerificationProvider;
+import cn.yunqian.enrolment.sms.SmsSender;
 import cn.yunqian.hsm.HsmModule;
 import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.identity.PersonalDataCipher;
@@ -28,7 +30,9 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,6 +143,16 @@ public final class Gateway implements AutoCloseable {
       Map<String, FaceVerificationProvider> faceProviders) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = newVertx(registry);
+    Map<String, FaceVerificationProvider> faces = new HashMap<>(faceProviders);
+    Optional<SmsSender> vendorSms;
+    try {
+      VendorProviders.faceProvider(vertx, System.getenv())
+          .ifPresent(provider -> faces.put(provider.name(), provider));
+      vendorSms = VendorProviders.smsSender(vertx, System.getenv());
+    } catch (IllegalArgumentException e) {
+      vertx.close();
+      return Future.failedFuture(e);
+    }
     return openServices(vertx, config, registry)
         .compose(services -> services.health().probeHsm().map(services))
         .compose(services -> {
@@ -149,7 +163,7 @@ public final class Gateway implements AutoCloseable {
               config.maxPdfBytes(), config.maxImageBytes(), config.maxBodyBytes(), uploads,
               mobileWebDir(), EnrolmentModule.create(enrolmentConfig, services.signers(),
                   services.tokens(), services.ca(), services.enrolment(), services.secrets(),
-                  services.workers(), registry, faceProviders, config.maxImageBytes()));
+                  services.workers(), registry, faces, vendorSms, config.maxImageBytes()));
           return vertx.createHttpServer(new HttpServerOptions()
                   .setHost(config.httpHost())
                   .setPort(config.httpPort())

@@ -17,12 +17,16 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.ext.web.Router;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds phone enrolment from the gateway's services and mounts its routes. The SMS sender is
  * the development outbox until a provider adapter is configured.
  */
 public final class EnrolmentModule {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EnrolmentModule.class);
 
   private final EnrolmentRoutes phoneRoutes;
   private final ReviewRoutes reviewRoutes;
@@ -40,12 +44,15 @@ public final class EnrolmentModule {
    *
    * @param faceProviders external providers by name; {@code config.faceProvider()} picks one
    *     unless it is {@code builtin}
+   * @param vendorSms the configured SMS adapter; when empty, messages go to the development
+   *     outbox, which only logs them (masked)
    * @throws IllegalArgumentException when the configured face provider is not in the map
    */
   public static EnrolmentModule create(EnrolmentConfig config, SignerRepository signers,
       SignerTokens tokens, CertificateAuthority ca, SignerEnrolment signerEnrolment,
       DeploymentSecrets secrets, WorkerExecutor workers, MeterRegistry registry,
-      Map<String, FaceVerificationProvider> faceProviders, long maxSignatureBytes) {
+      Map<String, FaceVerificationProvider> faceProviders, Optional<SmsSender> vendorSms,
+      long maxSignatureBytes) {
     Optional<FaceVerificationProvider> face = Optional.empty();
     if (!"builtin".equals(config.faceProvider())) {
       face = Optional.ofNullable(faceProviders.get(config.faceProvider()));
@@ -55,7 +62,11 @@ public final class EnrolmentModule {
       }
     }
     DevOutboxSmsSender outbox = new DevOutboxSmsSender();
-    SmsSender sms = outbox;
+    SmsSender sms = vendorSms.orElse(outbox);
+    if (vendorSms.isEmpty()) {
+      LOG.warn("No SMS provider configured (YUNQIAN_SMS_PROVIDER); verification codes and"
+          + " results are only logged, masked, by the development outbox");
+    }
     PersonalDataCipher cipher = new PersonalDataCipher(secrets.personalDataKey());
     FlowPresets presets = FlowPresets.load(config.presetsFile());
     Regions regions = Regions.load();
