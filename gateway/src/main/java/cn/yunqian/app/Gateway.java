@@ -1,9 +1,11 @@
 package cn.yunqian.app;
 
+import cn.yunqian.admin.CertificateServices;
 import cn.yunqian.api.ApiServer;
 import cn.yunqian.ca.CaPinFile;
 import cn.yunqian.ca.CaSettings;
 import cn.yunqian.ca.CertificateAuthority;
+import cn.yunqian.ca.CertificateSettings;
 import cn.yunqian.db.Database;
 import cn.yunqian.hsm.HsmModule;
 import cn.yunqian.hsm.SignerTokens;
@@ -24,7 +26,9 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +66,8 @@ public final class Gateway implements AutoCloseable {
       SigningService signing,
       PinUnlock unlock,
       HealthCheck health,
-      WorkerExecutor workers) {
+      WorkerExecutor workers,
+      CertificateServices certificates) {
   }
 
   /** Creates a Vert.x instance that reports its metrics to {@code registry}. */
@@ -97,8 +102,13 @@ public final class Gateway implements AutoCloseable {
     }).compose(opened -> Database.open(vertx, config).map(database -> {
       DeploymentSecrets secrets = opened.secrets();
       SignerTokens tokens = opened.tokens();
-      CertificateAuthority ca = opened.ca();
+      CertificateSettings certificateSettings = CertificateSettings.fromEnvironment(
+          System.getenv(), config.dataDir(), config.httpHost(), config.httpPort());
+      CertificateAuthority ca = opened.ca()
+          .withCrlDistributionPoint(certificateSettings.crlUrl());
       SignerRepository signers = new SignerRepository(database.pool());
+      CertificateServices certificates = CertificateServices.create(signers, tokens, ca,
+          workers, certificateSettings, Optional.empty(), Clock.systemUTC());
       PersonalDataCipher cipher = new PersonalDataCipher(secrets.personalDataKey());
       HealthCheck health = new HealthCheck(database.pool(), workers, () -> {
         var result = ca.healthCheck().check();
@@ -110,9 +120,9 @@ public final class Gateway implements AutoCloseable {
       return new Services(config, secrets, database, tokens, ca, signers,
           new SignerEnrolment(signers, tokens, ca, cipher, secrets.idNumberKey(), workers,
               config.maxImageBytes()),
-          new SigningService(signers, tokens, ca, cipher, workers, config.maxPdfBytes(),
-              registry),
-          new PinUnlock(signers), health, workers);
+          new SigningService(signers, tokens, certificates.signing(), cipher, workers,
+              config.maxPdfBytes(), registry),
+          new PinUnlock(signers), health, workers, certificates);
     }));
   }
 
@@ -125,13 +135,14 @@ public final class Gateway implements AutoCloseable {
     Vertx vertx = newVertx(registry);
     return openServices(vertx, config, registry)
         .compose(services -> services.health().probeHsm().map(services))
+        .compose(services -> services.certificates().start(vertx).map(services))
         .compose(services -> {
           Path uploads = config.dataDir().resolve("uploads");
           ApiServer.Services api = new ApiServer.Services(services.signing(),
               services.enrolment(), services.signers(), services.unlock(), services.health(),
               registry, services.secrets().clientToken(), services.secrets().officerToken(),
               config.maxPdfBytes(), config.maxImageBytes(), config.maxBodyBytes(), uploads,
-              mobileWebDir());
+              mobileWebDir(), services.certificates());
           return vertx.createHttpServer(new HttpServerOptions()
                   .setHost(config.httpHost())
                   .setPort(config.httpPort())
