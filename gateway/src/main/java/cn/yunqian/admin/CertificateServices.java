@@ -48,7 +48,7 @@ public record CertificateServices(
     CertificateExpiryWatch expiry = new CertificateExpiryWatch(certificates,
         settings.expiryWindow(), clock, sms, signerId -> Future.succeededFuture(Optional.empty()));
     return new CertificateServices(settings, certificates,
-        new SigningCertificates(certificates, ca, clock),
+        new SigningCertificates(certificates, ca, crl, settings.padesLevel(), workers, clock),
         new CertificateRequests(signers, certificates, tokens, workers),
         lifecycle, crl, expiry,
         new Rekeying(signers, tokens, ca, lifecycle, workers, clock));

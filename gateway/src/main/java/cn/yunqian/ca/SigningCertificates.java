@@ -2,7 +2,9 @@ package cn.yunqian.ca;
 
 import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
+import cn.yunqian.signing.DssAppender;
 import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -20,13 +22,44 @@ public final class SigningCertificates {
 
   private final CertificateRepository certificates;
   private final CertificateAuthority ca;
+  private final CrlPublisher crl;
+  private final boolean longTerm;
+  private final WorkerExecutor workers;
   private final Clock clock;
 
+  /**
+   * @param padesLevel {@code B-B}, or {@code B-LT} to append validation data to signed PDFs
+   */
   public SigningCertificates(CertificateRepository certificates, CertificateAuthority ca,
-      Clock clock) {
+      CrlPublisher crl, String padesLevel, WorkerExecutor workers, Clock clock) {
     this.certificates = certificates;
     this.ca = ca;
+    this.crl = crl;
+    this.longTerm = "B-LT".equals(padesLevel);
+    this.workers = workers;
     this.clock = clock;
+  }
+
+  /**
+   * Appends a /DSS with the chain and the internal CA's current CRL when the PAdES level is
+   * B-LT, and returns the PDF unchanged for B-B. NOTE: for a chain from an outside CA no CRL is
+   * added, because the gateway does not fetch other CAs' CRLs.
+   */
+  public Future<byte[]> addValidationData(byte[] signedPdf, List<X509CertificateHolder> chain) {
+    if (!longTerm) {
+      return Future.succeededFuture(signedPdf);
+    }
+    boolean internal = chain.get(chain.size() - 1).equals(ca.certificate());
+    Future<List<byte[]>> crls = internal
+        ? crl.current().map(published -> List.of(published.der()))
+        : Future.succeededFuture(List.of());
+    return crls.compose(revocationData -> workers.executeBlocking(() -> {
+      List<byte[]> encoded = new ArrayList<>();
+      for (X509CertificateHolder certificate : chain) {
+        encoded.add(certificate.getEncoded());
+      }
+      return DssAppender.append(signedPdf, encoded, revocationData);
+    }));
   }
 
   /**

@@ -132,7 +132,9 @@ public final class SigningService {
       }
     }).transform(result -> {
       if (result.succeeded()) {
-        return recordSuccess(request, signer, result.result(), signingTime);
+        return certificates.addValidationData(result.result(), chain)
+            .recover(e -> resetAttempts(signer).transform(ignored -> Future.failedFuture(e)))
+            .compose(signed -> recordSuccess(request, signer, signed, signingTime));
       }
       Throwable failure = result.cause();
       if (pinAccepted.get()) {

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import cn.yunqian.app.Gateway;
 import cn.yunqian.app.GatewayConfig;
 import cn.yunqian.ca.CrlPublisher;
+import cn.yunqian.ca.SigningCertificates;
 import cn.yunqian.hsm.TestHsm;
 import cn.yunqian.testing.TestDatabase;
 import io.vertx.core.Future;
@@ -40,6 +41,10 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.cos.COSArray;
+import org.apache.pdfbox.cos.COSDictionary;
+import org.apache.pdfbox.cos.COSName;
+import org.apache.pdfbox.cos.COSStream;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.interactive.digitalsignature.PDSignature;
 import org.bouncycastle.asn1.ASN1InputStream;
@@ -360,6 +365,44 @@ class CertificateLifecycleTest {
   }
 
   @Test
+  void longTermLevelAddsDssWithCrl() throws Exception {
+    String id = enrol().getString("id");
+    HttpResponse<byte[]> signed = signBytes(id, PIN);
+    assertEquals(200, signed.statusCode(), new String(signed.body()));
+    Gateway.Services services = gateway.services();
+    SigningCertificates longTerm = new SigningCertificates(services.certificates().certificates(),
+        services.ca(), services.certificates().crl(), "B-LT", services.workers(),
+        java.time.Clock.systemUTC());
+    List<X509CertificateHolder> chain = List.of(signerCertificate(signed.body()),
+        services.ca().certificate());
+
+    byte[] withDss = join(longTerm.addValidationData(signed.body(), chain));
+
+    assertArrayEquals(signed.body(),
+        java.util.Arrays.copyOf(withDss, signed.body().length), "signed bytes changed");
+    try (PDDocument document = Loader.loadPDF(withDss)) {
+      COSDictionary dss = document.getDocumentCatalog().getCOSObject()
+          .getCOSDictionary(COSName.getPDFName("DSS"));
+      assertNotNull(dss, "no /DSS in the catalog");
+      COSArray crls = dss.getCOSArray(COSName.getPDFName("CRLs"));
+      assertEquals(1, crls.size());
+      byte[] crlDer;
+      try (var in = ((COSStream) crls.getObject(0)).createInputStream()) {
+        crlDer = in.readAllBytes();
+      }
+      X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509")
+          .generateCRL(new ByteArrayInputStream(crlDer));
+      crl.verify(caCertificate().getPublicKey());
+      assertEquals(2, dss.getCOSArray(COSName.getPDFName("Certs")).size());
+    }
+    String pdfsig = pdfsig(withDss);
+    // NOTE: pdfsig 22.12 reports "Unknown issue with Certificate" for gateway-CA certificates
+    // with or without this update, so only the signature status is checked here.
+    assertTrue(pdfsig.contains("Signature Validation: Signature is Valid"), pdfsig);
+    assertFalse(pdfsig.contains("- Total document signed"), pdfsig);
+  }
+
+  @Test
   void csrWithWrongPinCountsTry() throws Exception {
     String id = enrol().getString("id");
 
@@ -498,6 +541,26 @@ class CertificateLifecycleTest {
   private static X509Certificate caCertificate() throws Exception {
     return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
         Files.newInputStream(dataDir.resolve("ca-certificate.pem")));
+  }
+
+  /** Runs pdfsig with an NSS database that trusts the gateway's CA certificate. */
+  private static String pdfsig(byte[] signedPdf) throws Exception {
+    Path nss = Files.createTempDirectory(dataDir, "nss");
+    run("certutil", "-N", "--empty-password", "-d", "sql:" + nss);
+    Path ca = dataDir.resolve("ca-certificate.der");
+    Files.write(ca, caCertificate().getEncoded());
+    run("certutil", "-A", "-n", "yunqian-ca", "-t", "C,C,C", "-i", ca.toString(), "-d",
+        "sql:" + nss);
+    Path file = Files.createTempFile(dataDir, "signed", ".pdf");
+    Files.write(file, signedPdf);
+    return run("pdfsig", "-nssdir", "sql:" + nss, "-no-ocsp", file.toString());
+  }
+
+  private static String run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes());
+    assertEquals(0, process.waitFor(), String.join(" ", command) + ": " + output);
+    return output;
   }
 
   private static PKCS10CertificationRequest parseRequest(String pem) throws Exception {
