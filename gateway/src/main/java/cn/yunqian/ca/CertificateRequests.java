@@ -22,6 +22,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCS10CertificationRequestBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes PKCS#10 certificate requests with a signer's HSM key, for an officer to send to a
@@ -29,6 +31,8 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequestBuilder;
  * exactly as it does when signing a document.
  */
 public final class CertificateRequests {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CertificateRequests.class);
 
   private final SignerRepository signers;
   private final CertificateRepository certificates;
@@ -63,7 +67,7 @@ public final class CertificateRequests {
           return signers.reservePinAttempt(signerId)
               .compose(used -> used.isEmpty()
                   ? Future.failedFuture(locked())
-                  : signRequest(signer, pin, used.get()));
+                  : signRequest(signer, pin, used.get(), actor));
         })
         .compose(der -> {
           JsonObject details = new JsonObject().put("requestBytes", der.length);
@@ -91,7 +95,7 @@ public final class CertificateRequests {
         + "\n-----END CERTIFICATE REQUEST-----\n";
   }
 
-  private Future<byte[]> signRequest(Signer signer, char[] pin, int triesUsed) {
+  private Future<byte[]> signRequest(Signer signer, char[] pin, int triesUsed, String actor) {
     AtomicBoolean pinAccepted = new AtomicBoolean();
     return workers.executeBlocking(() -> {
       X509CertificateHolder current = new X509CertificateHolder(signer.certificate());
@@ -109,19 +113,29 @@ public final class CertificateRequests {
                 : Future.failedFuture(result.cause()));
       }
       if (result.cause() instanceof GatewayException e && e.code() == ErrorCode.PIN_INCORRECT) {
-        return rejectPin(signer, triesUsed);
+        return rejectPin(signer, triesUsed, actor);
       }
       return Future.failedFuture(result.cause());
     });
   }
 
-  private Future<byte[]> rejectPin(Signer signer, int triesUsed) {
+  private Future<byte[]> rejectPin(Signer signer, int triesUsed, String actor) {
     int left = Signer.MAX_PIN_ATTEMPTS - triesUsed;
+    LOG.warn("PIN rejected by the HSM for a certificate request: signer='{}' attemptsLeft={}",
+        signer.id(), left);
+    JsonObject details = new JsonObject()
+        .put("attemptsLeft", left)
+        .put("purpose", "certificate-request");
+    Future<Void> recorded = new AuditLog(signers.pool()).record(new AuditEvent(actor,
+        "PIN_REJECTED", signer.id(), ErrorCode.PIN_INCORRECT.name(), details));
     if (left > 0) {
-      return Future.failedFuture(new GatewayException(ErrorCode.PIN_INCORRECT,
-          "Wrong PIN; " + left + " tries left before the signer is locked"));
+      return recorded.compose(done -> Future.failedFuture(new GatewayException(
+          ErrorCode.PIN_INCORRECT, "Wrong PIN; " + left + " tries left before the signer is"
+              + " locked")));
     }
-    return signers.markLocked(signer.id()).compose(done -> Future.failedFuture(locked()));
+    return recorded
+        .compose(done -> signers.markLocked(signer.id()))
+        .compose(done -> Future.failedFuture(locked()));
   }
 
   private static GatewayException locked() {

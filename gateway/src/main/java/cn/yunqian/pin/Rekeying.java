@@ -33,18 +33,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Re-keys a signer who forgot the PIN. Nobody can reset a token's PIN, because each token's SO
- * PIN was discarded at creation, so the gateway makes a new token and key under the new PIN,
- * has the internal CA certify it, and revokes the old certificate (reason superseded). The old
- * token keeps its key under the forgotten PIN, but the gateway no longer uses it and the CRL
- * lists its certificate.
+ * Re-keys a signer who forgot the PIN. A token's PIN cannot be reset, because each token's SO
+ * PIN was discarded at creation. The gateway therefore makes a new token and key under the new
+ * PIN, has the internal CA certify it, and revokes the old certificate (reason superseded). The
+ * old token keeps its key under the forgotten PIN, but the gateway no longer uses it and the
+ * CRL lists its certificate.
  *
  * <p>A re-key needs a passed face verification of the same signer, made at most
  * {@link #FACE_EVIDENCE_MAX_AGE} earlier and not used before; the re-key consumes it.
  */
 public final class Rekeying {
 
-  /** How old a face verification may be when a re-key uses it. */
+  /** Maximum age of a face verification that a re-key accepts. */
   public static final Duration FACE_EVIDENCE_MAX_AGE = Duration.ofMinutes(30);
 
   private static final Logger LOG = LoggerFactory.getLogger(Rekeying.class);
@@ -131,7 +131,11 @@ public final class Rekeying {
       LOG.info("Re-keyed signer {} onto token {}", signer.id(), label);
       return new Created(label, certificate);
     } catch (RuntimeException e) {
-      tokens.destroyKey(label, newPin);
+      try {
+        tokens.destroyKey(label, newPin);
+      } catch (RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
       throw e;
     }
   }

@@ -14,7 +14,7 @@ import org.apache.pdfbox.pdmodel.PDDocument;
 
 /**
  * Adds a Document Security Store (ISO 32000-2, section 12.8.4.3) with certificates and CRLs to
- * a signed PDF, in an incremental update after the signature, as PAdES B-LT asks. The signed
+ * a signed PDF, in an incremental update after the signature, as PAdES B-LT requires. The signed
  * bytes stay a prefix of the output, so the signature stays valid.
  */
 public final class DssAppender {
@@ -26,8 +26,8 @@ public final class DssAppender {
   private DssAppender() {}
 
   /**
-   * Returns {@code signedPdf} with a /DSS dictionary appended that holds the given DER
-   * certificates and CRLs. An existing /DSS is replaced by one holding only these.
+   * Returns {@code signedPdf} with a /DSS dictionary appended that contains the given DER
+   * certificates and CRLs. An existing /DSS is replaced by one that contains only these.
    *
    * @throws IOException if PDFBox cannot read the PDF or write the update
    */

@@ -129,7 +129,7 @@ class CertificateLifecycleTest {
   }
 
   @Test
-  void revokedCertificateRefusedBeforePinTry() throws Exception {
+  void revokedCertificateRejectedBeforePinTry() throws Exception {
     JsonObject signer = enrol();
     String id = signer.getString("id");
     BigInteger serial = certificateOf(signer).getSerialNumber();
@@ -163,7 +163,7 @@ class CertificateLifecycleTest {
   }
 
   @Test
-  void expiredCertificateRefusedAtSigning() throws Exception {
+  void expiredCertificateRejectedAtSigning() throws Exception {
     JsonObject signer = enrol();
     String id = signer.getString("id");
     X509CertificateHolder current = certificateOf(signer);
@@ -411,6 +411,7 @@ class CertificateLifecycleTest {
 
     assertEquals(403, created.statusCode(), created.body());
     assertEquals(1, signerView(id).getInteger("failedPinAttempts"));
+    assertEquals(1, auditCount(id, "PIN_REJECTED"));
     HttpResponse<String> none = officerGet("/api/v1/admin/signers/" + id + "/csr");
     assertEquals(404, none.statusCode(), none.body());
   }
