@@ -9,8 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.yunqian.app.Gateway;
 import cn.yunqian.app.GatewayConfig;
+import cn.yunqian.ca.CertificateExpiryWatch;
 import cn.yunqian.ca.CrlPublisher;
 import cn.yunqian.ca.SigningCertificates;
+import cn.yunqian.enrolment.sms.SmsSender;
+import cn.yunqian.enrolment.sms.SmsTemplate;
 import cn.yunqian.hsm.TestHsm;
 import cn.yunqian.testing.TestDatabase;
 import io.vertx.core.Future;
@@ -37,6 +40,7 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
@@ -160,6 +164,27 @@ class CertificateLifecycleTest {
     assertEquals(caCertificate.getSubjectX500Principal(), crl.getIssuerX500Principal());
     assertNotNull(crl.getNextUpdate());
     assertTrue(crl.getNextUpdate().toInstant().isAfter(Instant.now()));
+  }
+
+  @Test
+  void crlRenewedAtHalfValidity() throws Exception {
+    MutableClock clock = new MutableClock(Instant.now());
+    Gateway.Services services = gateway.services();
+    CrlPublisher publisher = new CrlPublisher(services.ca(),
+        services.certificates().certificates(), services.workers(), clock, Duration.ofHours(2));
+    CrlPublisher.Published first = join(publisher.current());
+
+    clock.advance(Duration.ofMinutes(59));
+    CrlPublisher.Published beforeHalf = join(publisher.current());
+    clock.advance(Duration.ofMinutes(2));
+    CrlPublisher.Published afterHalf = join(publisher.current());
+
+    assertEquals(first.thisUpdate(), beforeHalf.thisUpdate());
+    assertTrue(afterHalf.thisUpdate().isAfter(first.thisUpdate()));
+    assertEquals(afterHalf.thisUpdate().plus(Duration.ofHours(2)), afterHalf.nextUpdate());
+    X509CRL renewed = (X509CRL) CertificateFactory.getInstance("X.509")
+        .generateCRL(new ByteArrayInputStream(afterHalf.der()));
+    renewed.verify(caCertificate().getPublicKey());
   }
 
   @Test
@@ -299,6 +324,43 @@ class CertificateLifecycleTest {
     assertTrue(new JsonObject(listed.body()).getJsonArray("certificates").stream()
         .map(JsonObject.class::cast)
         .anyMatch(entry -> serial.equals(entry.getString("serial"))), listed.body());
+  }
+
+  @Test
+  void expiryWarningTextsSigner() throws Exception {
+    JsonObject signer = enrol();
+    String id = signer.getString("id");
+    X509CertificateHolder current = certificateOf(signer);
+    X509CertificateHolder shortLived = licensedCa.issue(current.getSubjectPublicKeyInfo(),
+        current.getSubject(), Duration.ofDays(5), KeyUsage.nonRepudiation);
+    assertEquals(201, importChain(id,
+        SoftwareCa.pem(List.of(shortLived, licensedCa.intermediate))).statusCode());
+    List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+    SmsSender outbox = new SmsSender() {
+      @Override
+      public String name() {
+        return "test-outbox";
+      }
+
+      @Override
+      public Future<Void> send(String mobile, SmsTemplate template,
+          Map<String, String> parameters) {
+        sent.add(mobile + " " + template + " " + parameters.get("event"));
+        return Future.succeededFuture();
+      }
+    };
+    UUID signerId = UUID.fromString(id);
+    CertificateExpiryWatch watch = new CertificateExpiryWatch(
+        gateway.services().certificates().certificates(), Duration.ofDays(7),
+        java.time.Clock.systemUTC(), Optional.of(outbox),
+        requested -> Future.succeededFuture(requested.equals(signerId)
+            ? Optional.of("13800138000") : Optional.empty()));
+
+    join(watch.check());
+    join(watch.check());
+
+    assertEquals(List.of("13800138000 SECURITY_NOTICE CERTIFICATE_EXPIRING"), sent);
+    assertEquals(1, auditCount(id, "CERTIFICATE_EXPIRING"));
   }
 
   @Test
@@ -616,6 +678,34 @@ class CertificateLifecycleTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ImageIO.write(image, "png", out);
     return out.toByteArray();
+  }
+
+  /** A clock that tests move forward by hand. */
+  private static final class MutableClock extends java.time.Clock {
+    private volatile Instant now;
+
+    MutableClock(Instant start) {
+      now = start;
+    }
+
+    void advance(Duration duration) {
+      now = now.plus(duration);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
   }
 
   private static <T> T join(Future<T> future) {
