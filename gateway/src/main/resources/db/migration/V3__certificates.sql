@@ -55,3 +55,13 @@ CREATE TABLE IF NOT EXISTS face_verifications (
   used_at      timestamptz
 );
 
+
+-- Approvals of the officer-side PIN reset: each named officer approves one face verification
+-- of the signer at most once. The reset itself is not implemented; see hsm-config/README.md.
+CREATE TABLE pin_reset_approvals (
+  face_verification_id  uuid NOT NULL REFERENCES face_verifications (id),
+  officer               text NOT NULL,
+  signer_id             uuid NOT NULL REFERENCES signers (id),
+  approved_at           timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (face_verification_id, officer)
+);

@@ -8,6 +8,7 @@ import cn.yunqian.ca.CertificateRecord;
 import cn.yunqian.ca.CertificateRequests;
 import cn.yunqian.ca.CrlPublisher;
 import cn.yunqian.ca.RevocationReason;
+import cn.yunqian.pin.PinResetApprovals;
 import cn.yunqian.pin.Rekeying;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
@@ -45,6 +46,8 @@ public final class CertificateRoutes {
     router.get(signer + "/certificates").handler(officer).handler(routes::list);
     router.post(signer + "/revoke").handler(officer).handler(routes::revoke);
     router.post(signer + "/rekey").handler(officer).handler(routes::rekey);
+    router.post(signer + "/pin-reset-approvals").handler(services.namedOfficers())
+        .handler(routes::approveReset);
     router.get("/api/v1/admin/certificates/expiring").handler(officer).handler(routes::expiring);
   }
 
@@ -148,6 +151,28 @@ public final class CertificateRoutes {
                     .orElse(null))
                 .put("certificate", Base64.getEncoder().encodeToString(
                     result.signer().certificate()))
+                .encode()))
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * {@code POST .../pin-reset-approvals} with {@code {"faceVerificationId"}}, by a named
+   * officer: records one approval of the officer-side PIN reset.
+   */
+  private void approveReset(RoutingContext ctx) {
+    UUID id = pathId(ctx);
+    UUID faceId = uuid(requiredString(jsonBody(ctx), "faceVerificationId"),
+        "faceVerificationId");
+    String officer = ctx.get(NamedOfficerAuth.OFFICER);
+    services.resetApprovals().approve(id, faceId, officer)
+        .onSuccess(status -> ctx.response()
+            .putHeader("content-type", JSON)
+            .end(new JsonObject()
+                .put("signerId", status.signerId().toString())
+                .put("faceVerificationId", status.faceVerificationId().toString())
+                .put("officers", new JsonArray(status.officers()))
+                .put("required", PinResetApprovals.REQUIRED_OFFICERS)
+                .put("approved", status.isApproved())
                 .encode()))
         .onFailure(ctx::fail);
   }

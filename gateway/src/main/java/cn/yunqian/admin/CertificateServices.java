@@ -10,6 +10,7 @@ import cn.yunqian.ca.CrlPublisher;
 import cn.yunqian.ca.SigningCertificates;
 import cn.yunqian.enrolment.sms.SmsSender;
 import cn.yunqian.hsm.SignerTokens;
+import cn.yunqian.pin.PinResetApprovals;
 import cn.yunqian.pin.Rekeying;
 import cn.yunqian.signer.SignerRepository;
 import io.vertx.core.Future;
@@ -28,7 +29,9 @@ public record CertificateServices(
     CertificateLifecycle lifecycle,
     CrlPublisher crl,
     CertificateExpiryWatch expiry,
-    Rekeying rekeying) {
+    Rekeying rekeying,
+    PinResetApprovals resetApprovals,
+    NamedOfficerAuth namedOfficers) {
 
   /**
    * Builds the services. {@code ca} should already carry the CRL distribution point of
@@ -51,7 +54,9 @@ public record CertificateServices(
         new SigningCertificates(certificates, ca, crl, settings.padesLevel(), workers, clock),
         new CertificateRequests(signers, certificates, tokens, workers),
         lifecycle, crl, expiry,
-        new Rekeying(signers, tokens, ca, lifecycle, workers, clock));
+        new Rekeying(signers, tokens, ca, lifecycle, workers, clock),
+        new PinResetApprovals(signers.pool(), clock),
+        NamedOfficerAuth.load(settings.officerTokensDir()));
   }
 
   /**

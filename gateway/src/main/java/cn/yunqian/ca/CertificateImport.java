@@ -34,7 +34,7 @@ import org.bouncycastle.cert.X509CertificateHolder;
  */
 public final class CertificateImport {
 
-  /** Largest certificate chain accepted, in bytes of PEM or DER. */
+  /** Maximum size of a certificate chain, in bytes of PEM or DER. */
   public static final int MAX_CHAIN_BYTES = 64 * 1024;
 
   private static final int DIGITAL_SIGNATURE = 0;

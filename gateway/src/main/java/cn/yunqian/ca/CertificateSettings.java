@@ -27,6 +27,7 @@ import java.util.Set;
  * @param trustAnchorsFile PEM file with the root certificates that imported chains must reach,
  *     or empty when importing is not configured
  * @param padesLevel {@code B-B}, or {@code B-LT} to embed revocation data in signatures
+ * @param officerTokensDir folder with one {@code <name>.token} file per named officer
  */
 public record CertificateSettings(
     String publicBaseUrl,
@@ -34,14 +35,15 @@ public record CertificateSettings(
     Duration expiryWindow,
     Duration expiryCheckInterval,
     Optional<Path> trustAnchorsFile,
-    String padesLevel) {
+    String padesLevel,
+    Path officerTokensDir) {
 
   /**
    * Reads {@code YUNQIAN_PUBLIC_BASE_URL} (default {@code http://<host>:<port>}),
    * {@code YUNQIAN_CRL_VALIDITY_HOURS} (24), {@code YUNQIAN_CERT_EXPIRY_WARNING_DAYS} (30),
    * {@code YUNQIAN_CERT_EXPIRY_CHECK_MINUTES} (60), {@code YUNQIAN_TRUST_ANCHORS} (default
-   * {@code dataDir/trust-anchors.pem} when that file exists) and {@code YUNQIAN_PADES_LEVEL}
-   * ({@code B-B}).
+   * {@code dataDir/trust-anchors.pem} when that file exists), {@code YUNQIAN_PADES_LEVEL}
+   * ({@code B-B}) and {@code YUNQIAN_OFFICER_TOKENS_DIR} ({@code dataDir/secrets/officers}).
    */
   public static CertificateSettings fromEnvironment(Map<String, String> env, Path dataDir,
       String httpHost, int httpPort) {
@@ -62,7 +64,9 @@ public record CertificateSettings(
         Duration.ofDays(longSetting(env, "YUNQIAN_CERT_EXPIRY_WARNING_DAYS", 30)),
         Duration.ofMinutes(longSetting(env, "YUNQIAN_CERT_EXPIRY_CHECK_MINUTES", 60)),
         anchors,
-        level);
+        level,
+        Path.of(env.getOrDefault("YUNQIAN_OFFICER_TOKENS_DIR",
+            dataDir.resolve("secrets").resolve("officers").toString())));
   }
 
   /** Returns the URL of the internal CA's CRL. */
@@ -71,10 +75,10 @@ public record CertificateSettings(
   }
 
   /**
-   * Reads the trust anchors from {@link #trustAnchorsFile()}; an empty set when none is
-   * configured.
+   * Reads the trust anchors from {@link #trustAnchorsFile()}, or returns an empty set when none
+   * is configured.
    *
-   * @throws IllegalStateException if the file cannot be read or holds no certificate
+   * @throws IllegalStateException if the file cannot be read or contains no certificate
    */
   public Set<TrustAnchor> loadTrustAnchors() {
     if (trustAnchorsFile.isEmpty()) {
@@ -89,7 +93,7 @@ public record CertificateSettings(
         anchors.add(new TrustAnchor((X509Certificate) certificate, null));
       }
       if (anchors.isEmpty()) {
-        throw new IllegalStateException("trust anchor file " + file + " holds no certificate");
+        throw new IllegalStateException("trust anchor file " + file + " contains no certificate");
       }
       return anchors;
     } catch (IOException e) {

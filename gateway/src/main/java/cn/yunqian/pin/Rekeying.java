@@ -20,9 +20,13 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -80,7 +84,7 @@ public final class Rekeying {
   /**
    * Creates a new token and key under {@code newPin}, issues a certificate for it, revokes the
    * old certificate, clears the wrong-PIN count and consumes the face verification, all in one
-   * transaction; on failure the new key is destroyed again. Clears {@code newPin}. Fails with
+   * transaction. If any step fails, the new key is destroyed again. Clears {@code newPin}. Fails with
    * SIGNER_NOT_FOUND, PIN_FORMAT_INVALID, PIN_TOO_WEAK, FACE_VERIFICATION_INVALID or
    * HSM_UNAVAILABLE.
    */
@@ -183,9 +187,9 @@ public final class Rekeying {
     }).transform(ignored -> Future.failedFuture(cause));
   }
 
-  private java.time.OffsetDateTime oldestAcceptedEvidence() {
-    return java.time.OffsetDateTime.ofInstant(clock.instant().minus(FACE_EVIDENCE_MAX_AGE),
-        java.time.ZoneOffset.UTC);
+  private OffsetDateTime oldestAcceptedEvidence() {
+    return OffsetDateTime.ofInstant(clock.instant().minus(FACE_EVIDENCE_MAX_AGE),
+        ZoneOffset.UTC);
   }
 
   private static JsonObject auditDetails(Created created, Optional<CertificateRecord> revoked,
@@ -230,8 +234,8 @@ public final class Rekeying {
   private static byte[] encode(X509CertificateHolder certificate) {
     try {
       return certificate.getEncoded();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("failed to encode the new certificate", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to encode the new certificate", e);
     }
   }
 

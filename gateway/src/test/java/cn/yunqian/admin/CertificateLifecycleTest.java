@@ -80,6 +80,8 @@ class CertificateLifecycleTest {
   private static final String PIN = "246810";
   private static final String NEW_PIN = "135792";
   private static final AtomicInteger NEXT_ID = new AtomicInteger(100);
+  private static final String WANG_TOKEN = "wang-officer-token-0123456789abcdef";
+  private static final String LI_TOKEN = "li-officer-token-0123456789abcdef";
 
   @TempDir
   static Path dataDir;
@@ -98,6 +100,10 @@ class CertificateLifecycleTest {
     licensedCa = new SoftwareCa("Licensed");
     Files.writeString(dataDir.resolve("trust-anchors.pem"), SoftwareCa.pem(
         List.of(licensedCa.root)));
+    Path officers = Files.createDirectories(dataDir.resolve("secrets").resolve("officers"));
+    Files.writeString(officers.resolve("wang.token"), WANG_TOKEN + "\n");
+    Files.writeString(officers.resolve("li.token"), LI_TOKEN + "\n");
+    Files.writeString(officers.resolve("short.token"), "too-short\n");
     int port = TestDatabase.freePort();
     GatewayConfig config = GatewayConfig.fromEnvironment(Map.of(
         "YUNQIAN_DATA_DIR", dataDir.toString(),
@@ -465,6 +471,42 @@ class CertificateLifecycleTest {
   }
 
   @Test
+  void resetNeedsTwoDistinctOfficers() throws Exception {
+    String id = enrol().getString("id");
+    UUID face = insertFaceVerification(id, true, Instant.now());
+    String path = "/api/v1/admin/signers/" + id + "/pin-reset-approvals";
+    JsonObject body = new JsonObject().put("faceVerificationId", face.toString());
+
+    JsonObject first = new JsonObject(postAs(WANG_TOKEN, path, body).body());
+    JsonObject repeated = new JsonObject(postAs(WANG_TOKEN, path, body).body());
+    JsonObject second = new JsonObject(postAs(LI_TOKEN, path, body).body());
+
+    assertFalse(first.getBoolean("approved"));
+    assertEquals(List.of("wang"), first.getJsonArray("officers").getList());
+    assertFalse(repeated.getBoolean("approved"));
+    assertEquals(1, repeated.getJsonArray("officers").size());
+    assertTrue(second.getBoolean("approved"));
+    assertEquals(2, second.getJsonArray("officers").size());
+    assertEquals(2, auditCount(id, "PIN_RESET_APPROVED"));
+  }
+
+  @Test
+  void resetApprovalNeedsNamedOfficer() throws Exception {
+    String id = enrol().getString("id");
+    UUID face = insertFaceVerification(id, true, Instant.now());
+    String path = "/api/v1/admin/signers/" + id + "/pin-reset-approvals";
+    JsonObject body = new JsonObject().put("faceVerificationId", face.toString());
+
+    assertEquals(401, postAs(officerToken, path, body).statusCode());
+    assertEquals(401, postAs("too-short", path, body).statusCode());
+    HttpResponse<String> stale = postAs(WANG_TOKEN, path, new JsonObject().put(
+        "faceVerificationId", insertFaceVerification(id, true,
+            Instant.now().minus(Duration.ofHours(1))).toString()));
+    assertEquals(403, stale.statusCode(), stale.body());
+    assertEquals(0, auditCount(id, "PIN_RESET_APPROVED"));
+  }
+
+  @Test
   void csrWithWrongPinCountsTry() throws Exception {
     String id = enrol().getString("id");
 
@@ -576,8 +618,13 @@ class CertificateLifecycleTest {
 
   private static HttpResponse<String> officerPost(String path, JsonObject body)
       throws Exception {
+    return postAs(officerToken, path, body);
+  }
+
+  private static HttpResponse<String> postAs(String token, String path, JsonObject body)
+      throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(base + path))
-        .header("authorization", "Bearer " + officerToken)
+        .header("authorization", "Bearer " + token)
         .header("content-type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
         .build(), HttpResponse.BodyHandlers.ofString());
