@@ -91,14 +91,24 @@ public final class CertificateLifecycle {
         .compose(revoked -> publishIfInternal(revoked).map(revoked));
   }
 
-  /** Signs a new CRL if the internal CA issued {@code certificate}. */
+  /**
+   * Signs a new CRL if the internal CA issued {@code certificate}. A signing failure is logged
+   * and not returned, because the revocation is already stored and the gateway already rejects
+   * the certificate. The next CRL request signs the CRL again.
+   */
   public Future<Void> publishIfInternal(CertificateRecord certificate) {
     if (!CertificateRecord.INTERNAL_CA.equals(certificate.source())) {
       LOG.info("Revoked imported certificate {}; its CA publishes its own revocation status",
           certificate.serial());
       return Future.succeededFuture();
     }
-    return crl.regenerate().mapEmpty();
+    return crl.regenerate()
+        .<Void>mapEmpty()
+        .recover(e -> {
+          LOG.error("Failed to sign a CRL after revoking certificate {} of signer {}",
+              certificate.serial(), certificate.signerId(), e);
+          return Future.succeededFuture();
+        });
   }
 
   private Future<CertificateRecord> storeImported(UUID signerId, CertificateImport.Checked checked,

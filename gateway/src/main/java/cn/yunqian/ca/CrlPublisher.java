@@ -62,7 +62,10 @@ public final class CrlPublisher {
     }
   }
 
-  /** Returns the current CRL, signing a new one first if none exists or it is half expired. */
+  /**
+   * Returns the current CRL. Signs a new one first when there is none, the last signing failed,
+   * or half of the current one's validity has passed.
+   */
   public Future<Published> current() {
     Future<Published> known;
     synchronized (lock) {

@@ -17,6 +17,7 @@ import cn.yunqian.enrolment.sms.SmsTemplate;
 import cn.yunqian.hsm.TestHsm;
 import cn.yunqian.testing.TestDatabase;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 import java.awt.image.BufferedImage;
@@ -33,15 +34,19 @@ import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 import org.apache.pdfbox.Loader;
@@ -60,7 +65,10 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaCertStore;
+import org.bouncycastle.cms.CMSAbsentContent;
 import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.CMSSignedDataGenerator;
 import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
@@ -204,7 +212,7 @@ class CertificateLifecycleTest {
     join(gateway.services().database().pool()
         .preparedQuery("UPDATE signers SET certificate = $2 WHERE id = $1")
         .execute(Tuple.of(UUID.fromString(id),
-            io.vertx.core.buffer.Buffer.buffer(expired.getEncoded()))));
+            Buffer.buffer(expired.getEncoded()))));
 
     HttpResponse<String> signed = sign(id, PIN);
 
@@ -247,6 +255,30 @@ class CertificateLifecycleTest {
     assertEquals(issued.getSerialNumber(), signerCertificate(signed.body()).getSerialNumber());
     assertTrue(embedded.contains(licensedCa.intermediate), "intermediate not embedded");
     assertTrue(embedded.contains(licensedCa.root), "root not embedded");
+  }
+
+  @Test
+  void importAcceptsDerPkcs7Bundle() throws Exception {
+    JsonObject signer = enrol();
+    String id = signer.getString("id");
+    X509CertificateHolder current = certificateOf(signer);
+    X509CertificateHolder issued = licensedCa.issue(current.getSubjectPublicKeyInfo(),
+        current.getSubject(), Duration.ofDays(365), KeyUsage.digitalSignature);
+    CMSSignedDataGenerator generator = new CMSSignedDataGenerator();
+    generator.addCertificates(new JcaCertStore(List.of(licensedCa.intermediate, issued)));
+    byte[] bundle = generator.generate(new CMSAbsentContent()).getEncoded();
+
+    HttpResponse<String> imported = http.send(HttpRequest.newBuilder(
+            URI.create(base + "/api/v1/admin/signers/" + id + "/certificate"))
+        .header("authorization", "Bearer " + officerToken)
+        .header("content-type", "application/pkcs7-mime")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(bundle))
+        .build(), HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(201, imported.statusCode(), imported.body());
+    assertEquals(issued.getSerialNumber().toString(16),
+        new JsonObject(imported.body()).getString("serial"));
+    assertArrayEquals(issued.getEncoded(), certificateOf(signerView(id)).getEncoded());
   }
 
   @Test
@@ -341,7 +373,7 @@ class CertificateLifecycleTest {
         current.getSubject(), Duration.ofDays(5), KeyUsage.nonRepudiation);
     assertEquals(201, importChain(id,
         SoftwareCa.pem(List.of(shortLived, licensedCa.intermediate))).statusCode());
-    List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> sent = new CopyOnWriteArrayList<>();
     SmsSender outbox = new SmsSender() {
       @Override
       public String name() {
@@ -358,7 +390,7 @@ class CertificateLifecycleTest {
     UUID signerId = UUID.fromString(id);
     CertificateExpiryWatch watch = new CertificateExpiryWatch(
         gateway.services().certificates().certificates(), Duration.ofDays(7),
-        java.time.Clock.systemUTC(), Optional.of(outbox),
+        Clock.systemUTC(), Optional.of(outbox),
         requested -> Future.succeededFuture(requested.equals(signerId)
             ? Optional.of("13800138000") : Optional.empty()));
 
@@ -440,14 +472,14 @@ class CertificateLifecycleTest {
     Gateway.Services services = gateway.services();
     SigningCertificates longTerm = new SigningCertificates(services.certificates().certificates(),
         services.ca(), services.certificates().crl(), "B-LT", services.workers(),
-        java.time.Clock.systemUTC());
+        Clock.systemUTC());
     List<X509CertificateHolder> chain = List.of(signerCertificate(signed.body()),
         services.ca().certificate());
 
     byte[] withDss = join(longTerm.addValidationData(signed.body(), chain));
 
     assertArrayEquals(signed.body(),
-        java.util.Arrays.copyOf(withDss, signed.body().length), "signed bytes changed");
+        Arrays.copyOf(withDss, signed.body().length), "signed bytes changed");
     try (PDDocument document = Loader.loadPDF(withDss)) {
       COSDictionary dss = document.getDocumentCatalog().getCOSObject()
           .getCOSDictionary(COSName.getPDFName("DSS"));
@@ -728,7 +760,7 @@ class CertificateLifecycleTest {
   }
 
   /** A clock that tests move forward by hand. */
-  private static final class MutableClock extends java.time.Clock {
+  private static final class MutableClock extends Clock {
     private volatile Instant now;
 
     MutableClock(Instant start) {
@@ -750,7 +782,7 @@ class CertificateLifecycleTest {
     }
 
     @Override
-    public java.time.Clock withZone(java.time.ZoneId zone) {
+    public Clock withZone(ZoneId zone) {
       return this;
     }
   }
