@@ -1,5 +1,7 @@
 package cn.yunqian.api;
 
+import cn.yunqian.admin.CertificateRoutes;
+import cn.yunqian.admin.CertificateServices;
 import cn.yunqian.app.HealthCheck;
 import cn.yunqian.audit.AuditLog;
 import cn.yunqian.pin.PinUnlock;
@@ -37,7 +39,8 @@ public final class ApiServer {
       long maxBodyBytes,
       Path uploadsDir,
       Path mobileWebDir,
-      cn.yunqian.enrolment.EnrolmentModule enrolmentModule) {
+      cn.yunqian.enrolment.EnrolmentModule enrolmentModule,
+      CertificateServices certificates) {
   }
 
   public static Router router(Vertx vertx, Services services) {
@@ -75,6 +78,7 @@ public final class ApiServer {
     router.get("/api/v1/admin/signers/:id").handler(officer).handler(signerHandler::get);
     router.post("/api/v1/admin/signers/:id/unlock").handler(officer)
         .handler(signerHandler::unlock);
+    CertificateRoutes.mount(router, officer, services.certificates());
     router.get("/api/v1/admin/audit/verify").handler(officer).handler(ctx ->
         AuditLog.verifyChain(services.signers().pool())
             .onSuccess(broken -> ctx.response()

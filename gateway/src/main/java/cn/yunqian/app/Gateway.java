@@ -1,9 +1,11 @@
 package cn.yunqian.app;
 
+import cn.yunqian.admin.CertificateServices;
 import cn.yunqian.api.ApiServer;
 import cn.yunqian.ca.CaPinFile;
 import cn.yunqian.ca.CaSettings;
 import cn.yunqian.ca.CertificateAuthority;
+import cn.yunqian.ca.CertificateSettings;
 import cn.yunqian.db.Database;
 import cn.yunqian.enrolment.EnrolmentConfig;
 import cn.yunqian.enrolment.EnrolmentModule;
@@ -29,6 +31,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -68,7 +71,8 @@ public final class Gateway implements AutoCloseable {
       SigningService signing,
       PinUnlock unlock,
       HealthCheck health,
-      WorkerExecutor workers) {
+      WorkerExecutor workers,
+      CertificateServices certificates) {
   }
 
   /** Creates a Vert.x instance that reports its metrics to {@code registry}. */
@@ -103,8 +107,13 @@ public final class Gateway implements AutoCloseable {
     }).compose(opened -> Database.open(vertx, config).map(database -> {
       DeploymentSecrets secrets = opened.secrets();
       SignerTokens tokens = opened.tokens();
-      CertificateAuthority ca = opened.ca();
+      CertificateSettings certificateSettings = CertificateSettings.fromEnvironment(
+          System.getenv(), config.dataDir(), config.httpHost(), config.httpPort());
+      CertificateAuthority ca = opened.ca()
+          .withCrlDistributionPoint(certificateSettings.crlUrl());
       SignerRepository signers = new SignerRepository(database.pool());
+      CertificateServices certificates = CertificateServices.create(signers, tokens, ca,
+          workers, certificateSettings, Optional.empty(), Clock.systemUTC());
       PersonalDataCipher cipher = new PersonalDataCipher(secrets.personalDataKey());
       HealthCheck health = new HealthCheck(database.pool(), workers, () -> {
         var result = ca.healthCheck().check();
@@ -116,9 +125,9 @@ public final class Gateway implements AutoCloseable {
       return new Services(config, secrets, database, tokens, ca, signers,
           new SignerEnrolment(signers, tokens, ca, cipher, secrets.idNumberKey(), workers,
               config.maxImageBytes()),
-          new SigningService(signers, tokens, ca, cipher, workers, config.maxPdfBytes(),
-              registry),
-          new PinUnlock(signers), health, workers);
+          new SigningService(signers, tokens, certificates.signing(), cipher, workers,
+              config.maxPdfBytes(), registry),
+          new PinUnlock(signers), health, workers, certificates);
     }));
   }
 
@@ -155,6 +164,7 @@ public final class Gateway implements AutoCloseable {
     }
     return openServices(vertx, config, registry)
         .compose(services -> services.health().probeHsm().map(services))
+        .compose(services -> services.certificates().start(vertx).map(services))
         .compose(services -> {
           Path uploads = config.dataDir().resolve("uploads");
           ApiServer.Services api = new ApiServer.Services(services.signing(),
@@ -163,7 +173,8 @@ public final class Gateway implements AutoCloseable {
               config.maxPdfBytes(), config.maxImageBytes(), config.maxBodyBytes(), uploads,
               mobileWebDir(), EnrolmentModule.create(enrolmentConfig, services.signers(),
                   services.tokens(), services.ca(), services.enrolment(), services.secrets(),
-                  services.workers(), registry, faces, vendorSms, config.maxImageBytes()));
+                  services.workers(), registry, faces, vendorSms, config.maxImageBytes()),
+              services.certificates());
           return vertx.createHttpServer(new HttpServerOptions()
                   .setHost(config.httpHost())
                   .setPort(config.httpPort())

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Date;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.bouncycastle.asn1.ASN1Encodable;
@@ -27,12 +28,20 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLDistPoint;
+import org.bouncycastle.asn1.x509.CRLNumber;
+import org.bouncycastle.asn1.x509.DistributionPoint;
+import org.bouncycastle.asn1.x509.DistributionPointName;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.bc.BcX509ExtensionUtils;
 import org.slf4j.Logger;
@@ -59,14 +68,16 @@ public final class CertificateAuthority {
   private final CaSettings settings;
   private final X509CertificateHolder certificate;
   private final Clock clock;
+  private final String crlDistributionPoint;
   private final SecureRandom random = new SecureRandom();
 
   private CertificateAuthority(SignerTokens tokens, CaSettings settings,
-      X509CertificateHolder certificate, Clock clock) {
+      X509CertificateHolder certificate, Clock clock, String crlDistributionPoint) {
     this.tokens = tokens;
     this.settings = settings;
     this.certificate = certificate;
     this.clock = clock;
+    this.crlDistributionPoint = crlDistributionPoint;
   }
 
   /** Opens the CA with the system UTC clock, creating its token and certificate if missing. */
@@ -96,7 +107,52 @@ public final class CertificateAuthority {
           ? parse(stored.get(), label)
           : createSelfSigned(tokens, settings, pin, clock);
       requireMatchingKey(certificate, tokens.readPublicKey(label));
-      return new CertificateAuthority(tokens, settings, certificate, clock);
+      return new CertificateAuthority(tokens, settings, certificate, clock, null);
+    } finally {
+      Arrays.fill(pin, '\0');
+    }
+  }
+
+  /**
+   * Returns a copy of this CA that writes {@code url} as the CRL distribution point (RFC 5280,
+   * section 4.2.1.13) into every certificate it issues from now on.
+   */
+  public CertificateAuthority withCrlDistributionPoint(String url) {
+    Objects.requireNonNull(url, "url");
+    return new CertificateAuthority(tokens, settings, certificate, clock, url);
+  }
+
+  /** Returns the CRL distribution point URL, or empty when issued certificates carry none. */
+  public Optional<String> crlDistributionPoint() {
+    return Optional.ofNullable(crlDistributionPoint);
+  }
+
+  /**
+   * Signs a version 2 CRL with the CA key in the HSM. Entries carry their revocation date and
+   * reason code, and the CRL carries the authority key identifier and {@code crlNumber}.
+   *
+   * @param crlNumber a number that grows with every CRL this CA publishes (RFC 5280, 5.2.3)
+   */
+  public X509CRLHolder generateCrl(List<RevokedSerial> revoked, Instant thisUpdate,
+      Instant nextUpdate, BigInteger crlNumber) {
+    X509v2CRLBuilder builder = new X509v2CRLBuilder(certificate.getSubject(),
+        Date.from(thisUpdate));
+    builder.setNextUpdate(Date.from(nextUpdate));
+    for (RevokedSerial entry : revoked) {
+      builder.addCRLEntry(entry.serial(), Date.from(entry.revokedAt()), entry.reason().code());
+    }
+    byte[] caKeyId = SubjectKeyIdentifier.fromExtensions(certificate.getExtensions())
+        .getKeyIdentifier();
+    try {
+      builder.addExtension(Extension.authorityKeyIdentifier, false,
+          new AuthorityKeyIdentifier(caKeyId));
+      builder.addExtension(Extension.cRLNumber, false, new CRLNumber(crlNumber));
+    } catch (CertIOException e) {
+      throw new IllegalStateException("failed to encode a CRL extension", e);
+    }
+    char[] pin = CaPinFile.read(settings.pinFile());
+    try (SigningHandle handle = tokens.openForSigning(settings.tokenLabel(), pin)) {
+      return builder.build(handle.contentSigner());
     } finally {
       Arrays.fill(pin, '\0');
     }
@@ -146,6 +202,10 @@ public final class CertificateAuthority {
         new BcX509ExtensionUtils().createSubjectKeyIdentifier(signerKey));
     addExtension(builder, Extension.authorityKeyIdentifier, false,
         new AuthorityKeyIdentifier(caKeyId));
+    if (crlDistributionPoint != null) {
+      addExtension(builder, Extension.cRLDistributionPoints, false,
+          crlDistributionPoints(crlDistributionPoint));
+    }
 
     X509CertificateHolder issued = sign(tokens, settings, builder);
     LOG.info("Issued certificate {} with serialNumber attribute {}",
@@ -157,6 +217,14 @@ public final class CertificateAuthority {
   public HsmHealthCheck healthCheck() {
     return new HsmHealthCheck(tokens, settings.tokenLabel(),
         () -> CaPinFile.read(settings.pinFile()));
+  }
+
+  private static CRLDistPoint crlDistributionPoints(String url) {
+    GeneralNames names = new GeneralNames(
+        new GeneralName(GeneralName.uniformResourceIdentifier, url));
+    DistributionPoint point = new DistributionPoint(
+        new DistributionPointName(DistributionPointName.FULL_NAME, names), null, null);
+    return new CRLDistPoint(new DistributionPoint[] {point});
   }
 
   private static X509CertificateHolder createSelfSigned(SignerTokens tokens,

@@ -5,6 +5,8 @@ import cn.yunqian.GatewayException;
 import cn.yunqian.audit.AuditEvent;
 import cn.yunqian.audit.AuditLog;
 import cn.yunqian.ca.CertificateAuthority;
+import cn.yunqian.ca.CertificateRecord;
+import cn.yunqian.ca.CertificateRepository;
 import cn.yunqian.ca.SubjectSerialNumbers;
 import cn.yunqian.hsm.KeyAlgorithm;
 import cn.yunqian.hsm.SignerKey;
@@ -22,6 +24,7 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import javax.crypto.Mac;
@@ -126,11 +129,22 @@ public final class SignerEnrolment {
         .put("idNumber", validated.idNumber().masked());
     return signers.pool()
         .withTransaction(conn -> SignerRepository.insert(conn, row)
+            .compose(done -> CertificateRepository.insertCurrent(conn, validated.id(),
+                parseCertificate(issued.certificate()), CertificateRecord.INTERNAL_CA,
+                List.of()))
             .compose(done -> AuditLog.append(conn, AuditEvent.success(request.actor(),
                 "SIGNER_ENROLLED", validated.id(), details))))
         .recover(e -> discardKey(issued.tokenLabel(), request.pin(), e))
         .compose(done -> signers.findById(validated.id()))
         .map(found -> found.orElseThrow());
+  }
+
+  private static X509CertificateHolder parseCertificate(byte[] der) {
+    try {
+      return new X509CertificateHolder(der);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private <T> Future<T> discardKey(String tokenLabel, char[] pin, Throwable cause) {

@@ -4,7 +4,7 @@ import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
 import cn.yunqian.audit.AuditEvent;
 import cn.yunqian.audit.AuditLog;
-import cn.yunqian.ca.CertificateAuthority;
+import cn.yunqian.ca.SigningCertificates;
 import cn.yunqian.hsm.SigningHandle;
 import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.identity.PersonalDataCipher;
@@ -44,18 +44,18 @@ public final class SigningService {
 
   private final SignerRepository signers;
   private final SignerTokens tokens;
-  private final CertificateAuthority ca;
+  private final SigningCertificates certificates;
   private final PersonalDataCipher cipher;
   private final WorkerExecutor workers;
   private final long maxPdfBytes;
   private final Timer signTimer;
 
-  public SigningService(SignerRepository signers, SignerTokens tokens, CertificateAuthority ca,
-      PersonalDataCipher cipher, WorkerExecutor workers, long maxPdfBytes,
-      MeterRegistry registry) {
+  public SigningService(SignerRepository signers, SignerTokens tokens,
+      SigningCertificates certificates, PersonalDataCipher cipher, WorkerExecutor workers,
+      long maxPdfBytes, MeterRegistry registry) {
     this.signers = signers;
     this.tokens = tokens;
-    this.ca = ca;
+    this.certificates = certificates;
     this.cipher = cipher;
     this.workers = workers;
     this.maxPdfBytes = maxPdfBytes;
@@ -68,7 +68,8 @@ public final class SigningService {
   /**
    * Signs the document. PDF and HSM work runs on the worker pool, never on the event loop.
    * Fails with a {@link GatewayException}: the PDF_* codes, KEYWORD_NOT_FOUND and the other
-   * placement codes, SIGNER_NOT_FOUND, SIGNER_NOT_ACTIVE, PIN_FORMAT_INVALID, PIN_INCORRECT,
+   * placement codes, SIGNER_NOT_FOUND, SIGNER_NOT_ACTIVE, CERTIFICATE_NOT_VALID (revoked or
+   * expired, checked before a PIN try is counted), PIN_FORMAT_INVALID, PIN_INCORRECT,
    * PIN_LOCKED or HSM_UNAVAILABLE.
    */
   public Future<SignedDocument> sign(SigningRequest request) {
@@ -76,7 +77,8 @@ public final class SigningService {
     return workers.executeBlocking(() -> PdfDocumentCheck.check(request.pdf(),
             request.pdfPassword(), maxPdfBytes))
         .compose(checked -> loadActiveSigner(request.signerId())
-            .compose(signer -> signWithPin(request, signer, checked)))
+            .compose(signer -> certificates.requireUsable(signer.id(), signer.certificate())
+                .compose(chain -> signWithPin(request, signer, checked, chain))))
         .onComplete(result -> {
           Arrays.fill(request.pin(), '\0');
           signTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -99,7 +101,7 @@ public final class SigningService {
   }
 
   private Future<SignedDocument> signWithPin(SigningRequest request, Signer signer,
-      CheckedPdf checked) {
+      CheckedPdf checked, List<X509CertificateHolder> chain) {
     PinPolicy.requireWellFormed(request.pin());
     return signers.reservePinAttempt(signer.id())
         .compose(used -> {
@@ -110,18 +112,18 @@ public final class SigningService {
                         + " wrong PINs in a row; a security officer must unlock it")));
           }
           return signers.encryptedSignatureImage(signer.id())
-              .compose(stored -> signInHsm(request, signer, checked, stored, used.get()));
+              .compose(stored -> signInHsm(request, signer, checked, chain, stored,
+                  used.get()));
         });
   }
 
   private Future<SignedDocument> signInHsm(SigningRequest request, Signer signer,
-      CheckedPdf checked, byte[] storedImage, int triesUsed) {
+      CheckedPdf checked, List<X509CertificateHolder> chain, byte[] storedImage,
+      int triesUsed) {
     AtomicBoolean pinAccepted = new AtomicBoolean();
     Instant signingTime = Instant.now();
     return workers.executeBlocking(() -> {
       byte[] image = cipher.decrypt(storedImage, SIGNATURE_IMAGE_PURPOSE, signer.id().toString());
-      X509CertificateHolder certificate = new X509CertificateHolder(signer.certificate());
-      List<X509CertificateHolder> chain = List.of(certificate, ca.certificate());
       SignatureSpec spec = new SignatureSpec(request.placement(), image, signer.displayName(),
           signingTime, null, null);
       try (SigningHandle key = tokens.openForSigning(signer.tokenLabel(), request.pin())) {
@@ -130,7 +132,9 @@ public final class SigningService {
       }
     }).transform(result -> {
       if (result.succeeded()) {
-        return recordSuccess(request, signer, result.result(), signingTime);
+        return certificates.addValidationData(result.result(), chain)
+            .recover(e -> resetAttempts(signer).transform(ignored -> Future.failedFuture(e)))
+            .compose(signed -> recordSuccess(request, signer, signed, signingTime));
       }
       Throwable failure = result.cause();
       if (pinAccepted.get()) {
