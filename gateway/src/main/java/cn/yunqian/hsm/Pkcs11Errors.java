@@ -60,13 +60,6 @@ final class Pkcs11Errors {
     return e.getCause() instanceof PKCS11Exception p11 && isSessionLost(p11);
   }
 
-  /** Returns whether the token itself is gone, so cached slots and sessions are stale. */
-  static boolean isTokenGone(PKCS11Exception e) {
-    long code = e.getErrorCode();
-    return code == PKCS11Constants.CKR_DEVICE_REMOVED
-        || code == PKCS11Constants.CKR_TOKEN_NOT_PRESENT;
-  }
-
   /** Returns the gateway exception for a token label that no slot carries. */
   static GatewayException tokenNotFound(String tokenLabel) {
     return new GatewayException(ErrorCode.SIGNER_NOT_FOUND, "no token with label " + tokenLabel);

@@ -21,11 +21,12 @@ import org.xipki.pkcs11.wrapper.Token;
  * in with a service PIN. At most {@code maxSessions} sessions are open at once; a caller that
  * finds them all leased waits up to the lease timeout.
  *
- * <p>A session that fails with CKR_SESSION_HANDLE_INVALID or CKR_SESSION_CLOSED is discarded
- * and {@link #call} retries once on a new session. CKR_DEVICE_REMOVED and CKR_TOKEN_NOT_PRESENT
- * discard every idle session as well, and the token is looked up by label again. A new session
- * logs in again when the token has lost its login (PKCS#11 ends the login when the last session
- * of a token closes).
+ * <p>A session that fails with CKR_SESSION_HANDLE_INVALID, CKR_SESSION_CLOSED,
+ * CKR_DEVICE_REMOVED or CKR_TOKEN_NOT_PRESENT is discarded together with every idle session,
+ * because whatever closed it (C_CloseAllSessions, a dropped connection to a network HSM, a
+ * removed token) has most likely closed them too. {@link #call} then retries once on a new
+ * session, and the token is looked up by label again. A new session logs in again when the
+ * token has lost its login (PKCS#11 ends the login when the last session of a token closes).
  */
 final class SessionPool implements AutoCloseable {
 
@@ -78,7 +79,6 @@ final class SessionPool implements AutoCloseable {
         if (lost && attempt == 1) {
           LOG.warn("Session on token {} lost during {} ({}); retrying on a new session",
               tokenLabel, operation, e.getErrorName());
-          forgetIfTokenGone(e);
           continue;
         }
         throw Pkcs11Errors.translate(operation, tokenLabel, e);
@@ -106,13 +106,14 @@ final class SessionPool implements AutoCloseable {
   }
 
   /**
-   * Returns a leased session. A lost session is closed and not reused; a lost token also
-   * discards every idle session, because they belong to the old token.
+   * Returns a leased session. A lost session is closed and not reused, and the idle sessions
+   * are closed with it (see the class comment).
    */
   void giveBack(Session session, boolean lost) {
     try {
       if (lost) {
         closeQuietly(session);
+        discardIdle();
         return;
       }
       synchronized (idle) {
@@ -144,14 +145,12 @@ final class SessionPool implements AutoCloseable {
     Arrays.fill(userPin, '\0');
   }
 
-  /** Discards idle sessions after CKR_DEVICE_REMOVED or CKR_TOKEN_NOT_PRESENT. */
-  void forgetIfTokenGone(PKCS11Exception e) {
-    if (!Pkcs11Errors.isTokenGone(e)) {
-      return;
-    }
-    LOG.error("Token {} reported {}; discarding its idle sessions", tokenLabel,
-        e.getErrorName());
+  private void discardIdle() {
     synchronized (idle) {
+      if (!idle.isEmpty()) {
+        LOG.warn("Discarding {} idle sessions of token {} after a lost session", idle.size(),
+            tokenLabel);
+      }
       while (!idle.isEmpty()) {
         closeQuietly(idle.pop());
       }
@@ -198,11 +197,6 @@ final class SessionPool implements AutoCloseable {
 
   private void closeQuietly(Session session) {
     open.decrementAndGet();
-    try {
-      session.closeSession();
-    } catch (PKCS11Exception e) {
-      // A lost session is already closed on the HSM side; nothing is left to release.
-      LOG.debug("C_CloseSession on token {} failed: {}", tokenLabel, e.getErrorName());
-    }
+    Sessions.close(session, tokenLabel);
   }
 }

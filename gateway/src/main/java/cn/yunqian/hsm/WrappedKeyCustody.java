@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 import org.slf4j.Logger;
@@ -58,7 +59,8 @@ public final class WrappedKeyCustody implements KeyCustody, AutoCloseable {
   private final SessionPool pool;
   private final String tokenLabel;
   private final int iterations;
-  private final long rootSecret;
+  /** Cached handle of the root secret; found again when the HSM no longer knows it. */
+  private final AtomicLong rootSecret;
   private final SecureRandom random = new SecureRandom();
 
   private WrappedKeyCustody(SessionPool pool, String tokenLabel, int iterations,
@@ -66,7 +68,7 @@ public final class WrappedKeyCustody implements KeyCustody, AutoCloseable {
     this.pool = pool;
     this.tokenLabel = tokenLabel;
     this.iterations = iterations;
-    this.rootSecret = rootSecret;
+    this.rootSecret = new AtomicLong(rootSecret);
   }
 
   /**
@@ -102,6 +104,11 @@ public final class WrappedKeyCustody implements KeyCustody, AutoCloseable {
   @Override
   public CustodyMode mode() {
     return CustodyMode.WRAPPED_KEY;
+  }
+
+  /** Returns the label of the shared token. */
+  public String tokenLabel() {
+    return tokenLabel;
   }
 
   /** Returns the number of sessions open on the shared token, leased or idle. */
@@ -152,7 +159,6 @@ public final class WrappedKeyCustody implements KeyCustody, AutoCloseable {
         if (lost && attempt == 1) {
           LOG.warn("Session on token {} lost while unwrapping {} ({}); retrying", tokenLabel,
               key.label(), e.getErrorName());
-          pool.forgetIfTokenGone(e);
           continue;
         }
         throw translateUnwrap(e, key.label());
@@ -285,7 +291,21 @@ public final class WrappedKeyCustody implements KeyCustody, AutoCloseable {
           .derive(false);
       Mechanism derive = new Mechanism(PKCS11Constants.CKM_AES_ECB_ENCRYPT_DATA,
           new KEY_DERIVATION_STRING_DATA(stretched));
-      return session.deriveKey(derive, rootSecret, template);
+      try {
+        return session.deriveKey(derive, rootSecret.get(), template);
+      } catch (PKCS11Exception e) {
+        // SoftHSM2 2.6.1 drops every object handle of a token when its last session closes,
+        // so a handle cached before a C_CloseAllSessions is stale and is looked up again.
+        long code = e.getErrorCode();
+        if (code != PKCS11Constants.CKR_KEY_HANDLE_INVALID
+            && code != PKCS11Constants.CKR_OBJECT_HANDLE_INVALID) {
+          throw e;
+        }
+        LOG.warn("Handle of the root secret on token {} is stale ({}); looking it up again",
+            tokenLabel, e.getErrorName());
+        rootSecret.set(findOrCreateRootSecret(session));
+        return session.deriveKey(derive, rootSecret.get(), template);
+      }
     } finally {
       Arrays.fill(stretched, (byte) 0);
     }
