@@ -2,7 +2,10 @@ package cn.yunqian.api;
 
 import cn.yunqian.app.HealthCheck;
 import cn.yunqian.audit.AuditLog;
+import cn.yunqian.pin.PinChange;
+import cn.yunqian.pin.PinRoutes;
 import cn.yunqian.pin.PinUnlock;
+import cn.yunqian.signer.SignerKeys;
 import cn.yunqian.signer.SignerEnrolment;
 import cn.yunqian.signer.SignerRepository;
 import cn.yunqian.signing.SigningService;
@@ -36,7 +39,9 @@ public final class ApiServer {
       long maxImageBytes,
       long maxBodyBytes,
       Path uploadsDir,
-      Path mobileWebDir) {
+      Path mobileWebDir,
+      PinChange pinChange,
+      SignerKeys signerKeys) {
   }
 
   public static Router router(Vertx vertx, Services services) {
@@ -74,6 +79,7 @@ public final class ApiServer {
     router.get("/api/v1/admin/signers/:id").handler(officer).handler(signerHandler::get);
     router.post("/api/v1/admin/signers/:id/unlock").handler(officer)
         .handler(signerHandler::unlock);
+    PinRoutes.mount(router, client, officer, services.pinChange(), services.signerKeys());
     router.get("/api/v1/admin/audit/verify").handler(officer).handler(ctx ->
         AuditLog.verifyChain(services.signers().pool())
             .onSuccess(broken -> ctx.response()

@@ -5,10 +5,16 @@ import cn.yunqian.ca.CaPinFile;
 import cn.yunqian.ca.CaSettings;
 import cn.yunqian.ca.CertificateAuthority;
 import cn.yunqian.db.Database;
+import cn.yunqian.hsm.HsmConfigCheck;
 import cn.yunqian.hsm.HsmModule;
+import cn.yunqian.hsm.HsmSettings;
+import cn.yunqian.hsm.KeyCustody;
+import cn.yunqian.hsm.WrappedKeyCustody;
 import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.identity.PersonalDataCipher;
+import cn.yunqian.pin.PinChange;
 import cn.yunqian.pin.PinUnlock;
+import cn.yunqian.signer.SignerKeys;
 import cn.yunqian.signer.SignerEnrolment;
 import cn.yunqian.signer.SignerRepository;
 import cn.yunqian.signing.SigningService;
@@ -62,7 +68,10 @@ public final class Gateway implements AutoCloseable {
       SigningService signing,
       PinUnlock unlock,
       HealthCheck health,
-      WorkerExecutor workers) {
+      WorkerExecutor workers,
+      KeyCustody custody,
+      PinChange pinChange,
+      SignerKeys signerKeys) {
   }
 
   /** Creates a Vert.x instance that reports its metrics to {@code registry}. */
@@ -86,6 +95,9 @@ public final class Gateway implements AutoCloseable {
     return workers.executeBlocking(() -> {
       Files.createDirectories(config.dataDir());
       DeploymentSecrets secrets = DeploymentSecrets.loadOrCreate(config.dataDir());
+      HsmSettings hsmSettings = HsmSettings.fromEnvironment(System.getenv(),
+          Path.of(config.pkcs11Library()), config.dataDir().resolve("secrets"));
+      HsmConfigCheck.requireValid(hsmSettings);
       SignerTokens tokens = new SignerTokens(
           HsmModule.forLibrary(Path.of(config.pkcs11Library())), Duration.ofSeconds(30));
       Path pinFile = DeploymentSecrets.caPinFile(config.dataDir());
@@ -93,13 +105,15 @@ public final class Gateway implements AutoCloseable {
       CertificateAuthority ca = CertificateAuthority.openOrCreate(tokens, new CaSettings(
           CA_TOKEN_LABEL, pinFile, CA_COMMON_NAME, CA_VALIDITY));
       writeCaCertificate(config.dataDir(), ca);
-      return new HsmParts(secrets, tokens, ca);
+      return new HsmParts(secrets, tokens, ca, KeyCustodies.open(tokens, hsmSettings));
     }).compose(opened -> Database.open(vertx, config).map(database -> {
       DeploymentSecrets secrets = opened.secrets();
       SignerTokens tokens = opened.tokens();
       CertificateAuthority ca = opened.ca();
+      KeyCustody custody = opened.custody();
       SignerRepository signers = new SignerRepository(database.pool());
       PersonalDataCipher cipher = new PersonalDataCipher(secrets.personalDataKey());
+      SignerKeys signerKeys = new SignerKeys(database.pool(), cipher);
       HealthCheck health = new HealthCheck(database.pool(), workers, () -> {
         var result = ca.healthCheck().check();
         if (!result.healthy()) {
@@ -108,15 +122,17 @@ public final class Gateway implements AutoCloseable {
         return null;
       });
       return new Services(config, secrets, database, tokens, ca, signers,
-          new SignerEnrolment(signers, tokens, ca, cipher, secrets.idNumberKey(), workers,
+          new SignerEnrolment(signers, custody, ca, cipher, secrets.idNumberKey(), workers,
               config.maxImageBytes()),
-          new SigningService(signers, tokens, ca, cipher, workers, config.maxPdfBytes(),
+          new SigningService(signers, custody, ca, cipher, workers, config.maxPdfBytes(),
               registry),
-          new PinUnlock(signers), health, workers);
+          new PinUnlock(signers), health, workers, custody,
+          new PinChange(signers, signerKeys, custody, workers), signerKeys);
     }));
   }
 
-  private record HsmParts(DeploymentSecrets secrets, SignerTokens tokens, CertificateAuthority ca) {
+  private record HsmParts(DeploymentSecrets secrets, SignerTokens tokens, CertificateAuthority ca,
+      KeyCustody custody) {
   }
 
   /** Starts everything and listens for HTTP. */
@@ -131,7 +147,7 @@ public final class Gateway implements AutoCloseable {
               services.enrolment(), services.signers(), services.unlock(), services.health(),
               registry, services.secrets().clientToken(), services.secrets().officerToken(),
               config.maxPdfBytes(), config.maxImageBytes(), config.maxBodyBytes(), uploads,
-              mobileWebDir());
+              mobileWebDir(), services.pinChange(), services.signerKeys());
           return vertx.createHttpServer(new HttpServerOptions()
                   .setHost(config.httpHost())
                   .setPort(config.httpPort())
@@ -183,6 +199,9 @@ public final class Gateway implements AutoCloseable {
     LOG.info("Stopping the gateway");
     server.close().toCompletionStage().toCompletableFuture().join();
     services.database().close();
+    if (services.custody() instanceof WrappedKeyCustody wrapped) {
+      wrapped.close();
+    }
     vertx.close().toCompletionStage().toCompletableFuture().join();
   }
 }
