@@ -29,6 +29,13 @@ import cn.yunqian.signer.SignerEnrolment;
 import cn.yunqian.signer.SignerKeys;
 import cn.yunqian.signer.SignerRepository;
 import cn.yunqian.testing.TestDatabase;
+import cn.yunqian.signing.Placement;
+import cn.yunqian.signing.SignatureVerifier;
+import cn.yunqian.signing.SignedDocument;
+import cn.yunqian.signing.SigningRequest;
+import cn.yunqian.signing.SigningService;
+import cn.yunqian.signing.VerifiedSignature;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
@@ -47,10 +54,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import javax.imageio.ImageIO;
@@ -82,6 +91,8 @@ class PinRoutesTest {
   private static final Map<CustodyMode, KeyCustody> CUSTODIES = new EnumMap<>(CustodyMode.class);
   private static final Map<CustodyMode, SignerEnrolment> ENROLMENTS =
       new EnumMap<>(CustodyMode.class);
+  private static final Map<CustodyMode, SigningService> SIGNING =
+      new EnumMap<>(CustodyMode.class);
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @BeforeAll
@@ -111,6 +122,8 @@ class PinRoutesTest {
       KeyCustody custody = entry.getValue();
       ENROLMENTS.put(entry.getKey(), new SignerEnrolment(signers, custody, ca, cipher,
           idNumberKey, workers, 512 * 1024));
+      SIGNING.put(entry.getKey(), new SigningService(signers, custody, ca, cipher, workers,
+          20L * 1024 * 1024, new SimpleMeterRegistry()));
       SERVERS.put(entry.getKey(), vertx.createHttpServer()
           .requestHandler(router(new PinChange(signers, keys, custody, workers)))
           .listen(0, "127.0.0.1")
@@ -152,6 +165,29 @@ class PinRoutesTest {
     assertEquals(1, countAudit(signerId, "PIN_CHANGED", "SUCCESS"));
     assertFalse(auditText(signerId).contains(FIRST_PIN));
     assertFalse(auditText(signerId).contains(SECOND_PIN));
+  }
+
+  @ParameterizedTest
+  @EnumSource(CustodyMode.class)
+  void signedPdfVerifiesAfterPinChange(CustodyMode mode) throws Exception {
+    UUID signerId = enrol(mode);
+    byte[] pdf = Files.readAllBytes(Path.of("src/test/resources/corpus/plain-one-page.pdf"));
+
+    HttpResponse<String> response = changePin(mode, signerId, FIRST_PIN, SECOND_PIN,
+        SECOND_PIN);
+    SignedDocument signed = SIGNING.get(mode).sign(new SigningRequest(signerId,
+        SECOND_PIN.toCharArray(), pdf, null, new Placement.OnPage(1, 50, 50, 150, 62), "test"))
+        .await();
+    GatewayException oldPin = assertThrows(GatewayException.class,
+        () -> SIGNING.get(mode).sign(new SigningRequest(signerId, FIRST_PIN.toCharArray(), pdf,
+            null, new Placement.OnPage(1, 50, 50, 150, 62), "test")).await());
+
+    assertEquals(200, response.statusCode(), response.body());
+    List<VerifiedSignature> signatures = SignatureVerifier.verify(signed.pdf(), null);
+    assertEquals(1, signatures.size());
+    assertTrue(signatures.get(0).cryptographicallyValid(), signatures.get(0).failure());
+    assertTrue(signatures.get(0).coversWholeDocument());
+    assertEquals(ErrorCode.PIN_INCORRECT, oldPin.code());
   }
 
   @ParameterizedTest
