@@ -1,6 +1,6 @@
--- Key custody per signer. token-per-signer: the key is in the token named by token_label.
--- wrapped-key: the key is wrapped_key (a WrappedKey record), which only the HSM's root secret
--- and the signer's PIN can unwrap; token_label then is the key's label inside that record.
+-- Key custody per signer. In token-per-signer custody the key is in the token named by
+-- token_label. In wrapped-key custody the key is wrapped_key (a WrappedKey record), which only
+-- the HSM's root secret and the signer's PIN can unwrap, and token_label is the key's label.
 ALTER TABLE signers
   ADD COLUMN key_custody text NOT NULL DEFAULT 'token-per-signer'
     CHECK (key_custody IN ('token-per-signer', 'wrapped-key')),

@@ -3,10 +3,10 @@ package cn.yunqian.hsm;
 import java.util.Objects;
 
 /**
- * What the database stores to find a signer's key again: the custody mode, the label (the
- * token label in token-per-signer custody, the signer's key label in wrapped-key custody) and,
- * in wrapped-key custody only, the encoded {@link WrappedKey}. Contains no secret that works
- * without the HSM.
+ * Reference to a signer's key, as the database stores it: the custody mode, the label and, in
+ * wrapped-key custody only, the encoded {@link WrappedKey}. The label is the token label in
+ * token-per-signer custody and the key's label in wrapped-key custody. Contains no secret that
+ * works without the HSM.
  *
  * @param wrappedKey {@link WrappedKey#encode()} output, or null in token-per-signer custody
  */

@@ -3,7 +3,7 @@ package cn.yunqian.hsm;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
-/** How signers' private keys are kept in the HSM; chosen with {@code YUNQIAN_KEY_CUSTODY}. */
+/** Mode of keeping signers' private keys in the HSM, chosen with {@code YUNQIAN_KEY_CUSTODY}. */
 public enum CustodyMode {
   /** One token per signer; the token's user PIN is the signer's PIN. The default. */
   TOKEN_PER_SIGNER("token-per-signer"),

@@ -24,9 +24,9 @@ public interface KeyCustody {
   SigningHandle openForSigning(CustodyKey key, char[] pin);
 
   /**
-   * Changes the PIN. The old PIN stops working as soon as the caller stores the returned
-   * reference; in token-per-signer custody it stops working at once and the reference is the
-   * same.
+   * Changes the PIN and returns the reference to store. In wrapped-key custody the old PIN
+   * stops working once the caller stores the returned reference. In token-per-signer custody it
+   * stops working at once and the returned reference is the same.
    *
    * @throws cn.yunqian.GatewayException PIN_INCORRECT if {@code oldPin} is wrong
    */

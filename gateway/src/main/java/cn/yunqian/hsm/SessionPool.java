@@ -43,7 +43,7 @@ final class SessionPool implements AutoCloseable {
 
   /**
    * @param userPin the token's user PIN; the pool keeps a copy and clears it on close
-   * @param maxSessions most sessions open at once, at least 1
+   * @param maxSessions maximum number of sessions open at once, at least 1
    */
   SessionPool(HsmModule module, String tokenLabel, char[] userPin, int maxSessions,
       long leaseTimeoutMillis) {

@@ -61,8 +61,8 @@ public final class SigningHandle implements AutoCloseable {
     /**
      * Releases the session and the key.
      *
-     * @param sessionLost whether a call on the session failed because the HSM no longer knows
-     *     the session, so it must not be reused
+     * @param sessionLost whether a call on the session failed because the HSM has closed the
+     *     session, so it must not be reused
      */
     void release(boolean sessionLost);
   }

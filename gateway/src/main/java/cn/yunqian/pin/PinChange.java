@@ -153,7 +153,7 @@ public final class PinChange {
     if (failure instanceof GatewayException e && e.code() == ErrorCode.PIN_INCORRECT) {
       return rejectOldPin(request, signer, triesUsed);
     }
-    // The HSM did not answer on the PIN, so the try is given back.
+    // The HSM failed for a reason other than a wrong PIN, so the try is given back.
     String outcome = failure instanceof GatewayException e ? e.code().name() : "INTERNAL_ERROR";
     return keys.releasePinAttempt(signer.id())
         .compose(done -> audit(request, signer, outcome, new JsonObject()))

@@ -116,7 +116,7 @@ class SessionRecoveryTest {
   }
 
   @Test
-  void tokenSessionsReturnToZeroAfterSignaturesAndFailures() throws Exception {
+  void tokenSessionsReturnToBaseline() throws Exception {
     TokenPerSignerCustody custody = new TokenPerSignerCustody(TestHsm.signerTokens());
     String label = TestHsm.newLabel("tleak");
     KeyCustody.NewKey key = custody.create(label, "938272".toCharArray(), KeyAlgorithm.EC_P256);
@@ -172,7 +172,7 @@ class SessionRecoveryTest {
     }
   }
 
-  /** Each test enrols with its own PIN, which ends in the label's own digits. */
+  /** Returns the PIN that the test using this label prefix enrolled with. */
   private static char[] pinFor(KeyCustody.NewKey key) {
     String label = key.custodyKey().label();
     if (label.startsWith("rec-")) {
