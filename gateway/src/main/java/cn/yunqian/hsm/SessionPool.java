@@ -181,7 +181,9 @@ final class SessionPool implements AutoCloseable {
   }
 
   private Session openLoggedIn() {
-    Token token = module.token(tokenLabel);
+    // A missing pool token is an HSM outage, not an unknown signer, so it is HSM_UNAVAILABLE.
+    Token token = module.findToken(tokenLabel).orElseThrow(() -> new GatewayException(
+        ErrorCode.HSM_UNAVAILABLE, "token " + tokenLabel + " is not present in any slot"));
     Session session = Sessions.openReadWrite(token, tokenLabel);
     open.incrementAndGet();
     try {

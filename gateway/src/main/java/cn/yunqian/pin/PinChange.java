@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * Changes a signer's PIN in the HSM. The old PIN is checked by the HSM and a wrong one counts
  * toward the same lockout as signing ({@link SignerRepository#reservePinAttempt}). The new PIN
  * must follow {@link PinPolicy}, including the birth-date rule when the birth date is stored.
- * Every attempt that names an existing signer is audited, without any PIN.
+ * Every attempt that reaches this service is audited, without any PIN; requests that the route
+ * rejects before (a missing field, a body that is not JSON) are not.
  */
 public final class PinChange {
 
@@ -56,7 +57,7 @@ public final class PinChange {
    * HSM_UNAVAILABLE.
    */
   public Future<Void> change(Request request) {
-    return loadActiveSigner(request.signerId())
+    return loadActiveSigner(request.signerId(), request.actor())
         .compose(signer -> checkNewPin(request, signer)
             .compose(birthDate -> reserveTry(request, signer))
             .compose(triesUsed -> changeInHsm(request, signer, triesUsed)))
@@ -67,17 +68,23 @@ public final class PinChange {
         });
   }
 
-  private Future<Signer> loadActiveSigner(UUID signerId) {
+  private Future<Signer> loadActiveSigner(UUID signerId, String actor) {
     return signers.findById(signerId).compose(found -> {
+      GatewayException rejection;
       if (found.isEmpty()) {
-        return Future.failedFuture(new GatewayException(ErrorCode.SIGNER_NOT_FOUND,
-            "No signer with id " + signerId));
+        rejection = new GatewayException(ErrorCode.SIGNER_NOT_FOUND,
+            "No signer with id " + signerId);
+      } else if (!found.get().isActive()) {
+        rejection = new GatewayException(ErrorCode.SIGNER_NOT_ACTIVE,
+            "Signer " + signerId + " cannot change its PIN: status " + found.get().status());
+      } else {
+        return Future.succeededFuture(found.get());
       }
-      if (!found.get().isActive()) {
-        return Future.failedFuture(new GatewayException(ErrorCode.SIGNER_NOT_ACTIVE,
-            "Signer " + signerId + " cannot change its PIN: status " + found.get().status()));
-      }
-      return Future.succeededFuture(found.get());
+      // The audit row of an unknown id has no signer_id, so the id goes into the details.
+      AuditEvent event = new AuditEvent(actor, REJECTED, found.isEmpty() ? null : signerId,
+          rejection.code().name(), new JsonObject().put("signerId", signerId.toString()));
+      return new AuditLog(signers.pool()).record(event)
+          .compose(done -> Future.failedFuture(rejection));
     });
   }
 

@@ -267,6 +267,23 @@ class PinRoutesTest {
     assertEquals("PIN_FORMAT_INVALID", errorOf(numberPin));
   }
 
+  @ParameterizedTest
+  @EnumSource(CustodyMode.class)
+  void unknownSignerIsAuditedWithoutPin(CustodyMode mode) throws Exception {
+    UUID unknown = UUID.randomUUID();
+
+    HttpResponse<String> response = changePin(mode, unknown, FIRST_PIN, SECOND_PIN, SECOND_PIN);
+
+    assertEquals(404, response.statusCode(), response.body());
+    assertEquals("SIGNER_NOT_FOUND", errorOf(response));
+    Row row = database.pool().preparedQuery("SELECT outcome, details FROM audit_events"
+            + " WHERE signer_id IS NULL AND action = 'PIN_CHANGE_REJECTED'"
+            + " AND details LIKE '%' || $1 || '%'")
+        .execute(Tuple.of(unknown.toString())).await().iterator().next();
+    assertEquals("SIGNER_NOT_FOUND", row.getString(0));
+    assertFalse(row.getString(1).contains(FIRST_PIN));
+  }
+
   private static Router router(PinChange pinChange) {
     Router router = Router.router(vertx);
     router.route("/api/*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
