@@ -4,7 +4,10 @@ import cn.yunqian.admin.CertificateRoutes;
 import cn.yunqian.admin.CertificateServices;
 import cn.yunqian.app.HealthCheck;
 import cn.yunqian.audit.AuditLog;
+import cn.yunqian.pin.PinChange;
+import cn.yunqian.pin.PinRoutes;
 import cn.yunqian.pin.PinUnlock;
+import cn.yunqian.signer.SignerKeys;
 import cn.yunqian.signer.SignerEnrolment;
 import cn.yunqian.signer.SignerRepository;
 import cn.yunqian.signing.SigningService;
@@ -40,7 +43,10 @@ public final class ApiServer {
       Path uploadsDir,
       Path mobileWebDir,
       cn.yunqian.enrolment.EnrolmentModule enrolmentModule,
-      CertificateServices certificates) {
+      CertificateServices certificates,
+
+      PinChange pinChange,
+      SignerKeys signerKeys) {
   }
 
   public static Router router(Vertx vertx, Services services) {
@@ -79,6 +85,7 @@ public final class ApiServer {
     router.post("/api/v1/admin/signers/:id/unlock").handler(officer)
         .handler(signerHandler::unlock);
     CertificateRoutes.mount(router, officer, services.certificates());
+    PinRoutes.mount(router, client, officer, services.pinChange(), services.signerKeys());
     router.get("/api/v1/admin/audit/verify").handler(officer).handler(ctx ->
         AuditLog.verifyChain(services.signers().pool())
             .onSuccess(broken -> ctx.response()

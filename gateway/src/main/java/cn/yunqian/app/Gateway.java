@@ -12,10 +12,16 @@ import cn.yunqian.enrolment.EnrolmentModule;
 import cn.yunqian.enrolment.VendorProviders;
 import cn.yunqian.enrolment.face.FaceVerificationProvider;
 import cn.yunqian.enrolment.sms.SmsSender;
+import cn.yunqian.hsm.HsmConfigCheck;
 import cn.yunqian.hsm.HsmModule;
+import cn.yunqian.hsm.HsmSettings;
+import cn.yunqian.hsm.KeyCustody;
+import cn.yunqian.hsm.WrappedKeyCustody;
 import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.identity.PersonalDataCipher;
+import cn.yunqian.pin.PinChange;
 import cn.yunqian.pin.PinUnlock;
+import cn.yunqian.signer.SignerKeys;
 import cn.yunqian.signer.SignerEnrolment;
 import cn.yunqian.signer.SignerRepository;
 import cn.yunqian.signing.SigningService;
@@ -72,7 +78,11 @@ public final class Gateway implements AutoCloseable {
       PinUnlock unlock,
       HealthCheck health,
       WorkerExecutor workers,
-      CertificateServices certificates) {
+      CertificateServices certificates,
+
+      KeyCustody custody,
+      PinChange pinChange,
+      SignerKeys signerKeys) {
   }
 
   /** Creates a Vert.x instance that reports its metrics to {@code registry}. */
@@ -96,6 +106,9 @@ public final class Gateway implements AutoCloseable {
     return workers.executeBlocking(() -> {
       Files.createDirectories(config.dataDir());
       DeploymentSecrets secrets = DeploymentSecrets.loadOrCreate(config.dataDir());
+      HsmSettings hsmSettings = HsmSettings.fromEnvironment(System.getenv(),
+          Path.of(config.pkcs11Library()), config.dataDir().resolve("secrets"));
+      HsmConfigCheck.requireValid(hsmSettings);
       SignerTokens tokens = new SignerTokens(
           HsmModule.forLibrary(Path.of(config.pkcs11Library())), Duration.ofSeconds(30));
       Path pinFile = DeploymentSecrets.caPinFile(config.dataDir());
@@ -103,7 +116,7 @@ public final class Gateway implements AutoCloseable {
       CertificateAuthority ca = CertificateAuthority.openOrCreate(tokens, new CaSettings(
           config.caTokenLabel(), pinFile, CA_COMMON_NAME, CA_VALIDITY));
       writeCaCertificate(config.dataDir(), ca);
-      return new HsmParts(secrets, tokens, ca);
+      return new HsmParts(secrets, tokens, ca, KeyCustodies.open(tokens, hsmSettings));
     }).compose(opened -> Database.open(vertx, config).map(database -> {
       DeploymentSecrets secrets = opened.secrets();
       SignerTokens tokens = opened.tokens();
@@ -111,10 +124,12 @@ public final class Gateway implements AutoCloseable {
           System.getenv(), config.dataDir(), config.httpHost(), config.httpPort());
       CertificateAuthority ca = opened.ca()
           .withCrlDistributionPoint(certificateSettings.crlUrl());
+      KeyCustody custody = opened.custody();
       SignerRepository signers = new SignerRepository(database.pool());
       CertificateServices certificates = CertificateServices.create(signers, tokens, ca,
           workers, certificateSettings, Optional.empty(), Clock.systemUTC());
       PersonalDataCipher cipher = new PersonalDataCipher(secrets.personalDataKey());
+      SignerKeys signerKeys = new SignerKeys(database.pool(), cipher);
       HealthCheck health = new HealthCheck(database.pool(), workers, () -> {
         var result = ca.healthCheck().check();
         if (!result.healthy()) {
@@ -123,15 +138,17 @@ public final class Gateway implements AutoCloseable {
         return null;
       });
       return new Services(config, secrets, database, tokens, ca, signers,
-          new SignerEnrolment(signers, tokens, ca, cipher, secrets.idNumberKey(), workers,
+          new SignerEnrolment(signers, custody, ca, cipher, secrets.idNumberKey(), workers,
               config.maxImageBytes()),
-          new SigningService(signers, tokens, certificates.signing(), cipher, workers,
+          new SigningService(signers, custody, certificates.signing(), cipher, workers,
               config.maxPdfBytes(), registry),
-          new PinUnlock(signers), health, workers, certificates);
+          new PinUnlock(signers), health, workers, certificates, custody,
+          new PinChange(signers, signerKeys, custody, workers), signerKeys);
     }));
   }
 
-  private record HsmParts(DeploymentSecrets secrets, SignerTokens tokens, CertificateAuthority ca) {
+  private record HsmParts(DeploymentSecrets secrets, SignerTokens tokens, CertificateAuthority ca,
+      KeyCustody custody) {
   }
 
   /** Starts everything and listens for HTTP. */
@@ -174,7 +191,7 @@ public final class Gateway implements AutoCloseable {
               mobileWebDir(), EnrolmentModule.create(enrolmentConfig, services.signers(),
                   services.tokens(), services.ca(), services.enrolment(), services.secrets(),
                   services.workers(), registry, faces, vendorSms, config.maxImageBytes()),
-              services.certificates());
+              services.certificates(), services.pinChange(), services.signerKeys());
           return vertx.createHttpServer(new HttpServerOptions()
                   .setHost(config.httpHost())
                   .setPort(config.httpPort())
@@ -226,6 +243,9 @@ public final class Gateway implements AutoCloseable {
     LOG.info("Stopping the gateway");
     server.close().toCompletionStage().toCompletableFuture().join();
     services.database().close();
+    if (services.custody() instanceof WrappedKeyCustody wrapped) {
+      wrapped.close();
+    }
     vertx.close().toCompletionStage().toCompletableFuture().join();
   }
 }

@@ -33,7 +33,15 @@ public final class Main {
     try {
       gateway = Gateway.start(config).toCompletionStage().toCompletableFuture().join();
     } catch (RuntimeException e) {
-      LOG.error("The gateway failed to start", e);
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof cn.yunqian.GatewayException expected) {
+        // The reason names the problem (for example every problem of the HSM check), so the
+        // stack trace goes to DEBUG only.
+        LOG.error("The gateway failed to start: {}", expected.getMessage());
+        LOG.debug("Start-up failure", e);
+      } else {
+        LOG.error("The gateway failed to start", e);
+      }
       System.exit(1);
       return;
     }

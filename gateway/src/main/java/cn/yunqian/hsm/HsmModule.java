@@ -44,6 +44,8 @@ public final class HsmModule {
   private final Map<String, Slot> slotsByLabel = new ConcurrentHashMap<>();
   private final Map<String, Semaphore> tokenLocks = new ConcurrentHashMap<>();
   private final Object slotListLock = new Object();
+  private final java.util.concurrent.atomic.AtomicInteger openSessions =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   private HsmModule(Path libraryPath, PKCS11Module module) {
     this.libraryPath = libraryPath;
@@ -58,6 +60,16 @@ public final class HsmModule {
   public static HsmModule forLibrary(Path libraryPath) {
     Path key = libraryPath.toAbsolutePath().normalize();
     return MODULES.computeIfAbsent(key, HsmModule::load);
+  }
+
+  /** Returns the loaded module that wraps this wrapper module, or null if none does. */
+  static HsmModule of(PKCS11Module pkcs11) {
+    for (HsmModule loaded : MODULES.values()) {
+      if (loaded.module == pkcs11) {
+        return loaded;
+      }
+    }
+    return null;
   }
 
   private static HsmModule load(Path libraryPath) {
@@ -94,6 +106,20 @@ public final class HsmModule {
 
   public Path libraryPath() {
     return libraryPath;
+  }
+
+  /**
+   * Returns the number of sessions that this process opened through {@link Sessions} and has
+   * not closed yet. SoftHSM2 2.6.1 reports CK_TOKEN_INFO.ulSessionCount as
+   * CK_UNAVAILABLE_INFORMATION, so this count is what leak checks rely on.
+   */
+  public int openSessionCount() {
+    return openSessions.get();
+  }
+
+  /** Counts a session opened ({@code +1}) or closed ({@code -1}). */
+  void countSession(int delta) {
+    openSessions.addAndGet(delta);
   }
 
   /** Returns the wrapper's module, for low-level calls such as {@code C_InitToken}. */

@@ -42,6 +42,24 @@ final class Pkcs11Errors {
         operation + " failed on token " + tokenLabel + ": " + name, e);
   }
 
+  /**
+   * Returns whether the error means that the session is gone and a new one has to be opened:
+   * the session was closed behind the caller's back (for example by {@code C_CloseAllSessions}
+   * or a network HSM that dropped the connection) or the token was removed.
+   */
+  static boolean isSessionLost(PKCS11Exception e) {
+    long code = e.getErrorCode();
+    return code == PKCS11Constants.CKR_SESSION_HANDLE_INVALID
+        || code == PKCS11Constants.CKR_SESSION_CLOSED
+        || code == PKCS11Constants.CKR_DEVICE_REMOVED
+        || code == PKCS11Constants.CKR_TOKEN_NOT_PRESENT;
+  }
+
+  /** Returns whether a translated gateway exception was caused by a lost session. */
+  static boolean isSessionLost(GatewayException e) {
+    return e.getCause() instanceof PKCS11Exception p11 && isSessionLost(p11);
+  }
+
   /** Returns the gateway exception for a token label that no slot carries. */
   static GatewayException tokenNotFound(String tokenLabel) {
     return new GatewayException(ErrorCode.SIGNER_NOT_FOUND, "no token with label " + tokenLabel);

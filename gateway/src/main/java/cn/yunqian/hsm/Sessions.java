@@ -18,7 +18,9 @@ final class Sessions {
   /** Opens a read-write session on the token. */
   static Session openReadWrite(Token token, String label) {
     try {
-      return token.openSession(true);
+      Session session = token.openSession(true);
+      countOpened(session, 1);
+      return session;
     } catch (PKCS11Exception e) {
       throw Pkcs11Errors.translate("C_OpenSession", label, e);
     }
@@ -50,6 +52,7 @@ final class Sessions {
    * which also ends the login (PKCS#11 v2.40, section 5.6, C_CloseAllSessions).
    */
   static void logoutAndClose(Session session, String label) {
+    countOpened(session, -1);
     try {
       session.logout();
     } catch (PKCS11Exception e) {
@@ -64,6 +67,24 @@ final class Sessions {
       session.closeSession();
     } catch (PKCS11Exception e) {
       LOG.error("C_CloseSession failed on token {}: {}", label, e.getErrorName());
+    }
+  }
+
+  /** Closes the session without logging out, for sessions of a pool that stays logged in. */
+  static void close(Session session, String label) {
+    countOpened(session, -1);
+    try {
+      session.closeSession();
+    } catch (PKCS11Exception e) {
+      // A lost session is already closed on the HSM side; nothing is left to release.
+      LOG.debug("C_CloseSession on token {} failed: {}", label, e.getErrorName());
+    }
+  }
+
+  private static void countOpened(Session session, int delta) {
+    HsmModule module = HsmModule.of(session.getModule());
+    if (module != null) {
+      module.countSession(delta);
     }
   }
 

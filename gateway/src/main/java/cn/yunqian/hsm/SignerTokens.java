@@ -114,6 +114,29 @@ public final class SignerTokens {
   }
 
   /**
+   * Creates a token with the user PIN {@code pin} and no key, for the shared token of
+   * wrapped-key custody. The SO PIN is random and discarded, as for signer tokens.
+   */
+  void createEmpty(String tokenLabel, char[] pin) {
+    requireValidLabel(tokenLabel);
+    char[] soPin = newSoPin();
+    try {
+      Token token = module.initializeToken(tokenLabel, soPin);
+      try (HsmModule.TokenLock lock = module.lockToken(tokenLabel, lockTimeoutMillis)) {
+        Session session = Sessions.openReadWrite(token, tokenLabel);
+        try {
+          setUserPin(session, soPin, pin, tokenLabel);
+        } finally {
+          Sessions.logoutAndClose(session, tokenLabel);
+        }
+      }
+      LOG.info("Created the empty token {}", tokenLabel);
+    } finally {
+      Arrays.fill(soPin, '\0');
+    }
+  }
+
+  /**
    * Locks the token, logs in with {@code pin} and returns a handle for signing. The caller
    * must close the handle, which logs out and releases the lock; other callers of the same
    * token wait meanwhile, up to the lock timeout.

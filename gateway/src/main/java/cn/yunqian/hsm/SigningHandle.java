@@ -21,9 +21,11 @@ import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
 
 /**
- * A token that is logged in for signing and locked for one caller. Closing the handle logs the
- * token out, closes its session and releases the token lock, so the key is never left usable
- * for a later caller. Not thread-safe: one caller signs with one handle at a time.
+ * A private key that is open for signing by one caller. In token-per-signer custody the token is
+ * logged in and locked, and closing the handle logs it out, closes its session and releases the
+ * lock. In wrapped-key custody the key is an unwrapped session object, and closing the handle
+ * destroys it and returns the session to its pool. Either way the key is never left usable for
+ * a later caller. Not thread-safe: one caller signs with one handle at a time.
  */
 public final class SigningHandle implements AutoCloseable {
 
@@ -32,14 +34,37 @@ public final class SigningHandle implements AutoCloseable {
   private final SignerKey key;
   private final Session session;
   private final long privateKeyHandle;
-  private final HsmModule.TokenLock lock;
+  private final Release release;
+  private boolean sessionLost;
   private boolean closed;
 
   SigningHandle(SignerKey key, Session session, long privateKeyHandle, HsmModule.TokenLock lock) {
+    this(key, session, privateKeyHandle, lost -> {
+      try {
+        Sessions.logoutAndClose(session, key.tokenLabel());
+      } finally {
+        lock.close();
+      }
+    });
+  }
+
+  SigningHandle(SignerKey key, Session session, long privateKeyHandle, Release release) {
     this.key = key;
     this.session = session;
     this.privateKeyHandle = privateKeyHandle;
-    this.lock = lock;
+    this.release = release;
+  }
+
+  /** Clean-up that runs once when the handle closes. */
+  @FunctionalInterface
+  interface Release {
+    /**
+     * Releases the session and the key.
+     *
+     * @param sessionLost whether a call on the session failed because the HSM has closed the
+     *     session, so it must not be reused
+     */
+    void release(boolean sessionLost);
   }
 
   /** Returns the key this handle signs with, including its public key. */
@@ -83,13 +108,14 @@ public final class SigningHandle implements AutoCloseable {
           privateKeyHandle, digest);
       return toDerEcdsaSignature(signature);
     } catch (PKCS11Exception e) {
+      sessionLost |= Pkcs11Errors.isSessionLost(e);
       throw Pkcs11Errors.translate("C_Sign", key.tokenLabel(), e);
     }
   }
 
   /**
-   * Logs the token out, closes the session and releases the token lock. Failures are logged
-   * and not thrown, because a caller closing in a finally block cannot act on them.
+   * Releases the key and its session (see the class comment). Failures are logged and not
+   * thrown, because a caller closing in a finally block cannot act on them.
    */
   @Override
   public void close() {
@@ -97,11 +123,7 @@ public final class SigningHandle implements AutoCloseable {
       return;
     }
     closed = true;
-    try {
-      Sessions.logoutAndClose(session, key.tokenLabel());
-    } finally {
-      lock.close();
-    }
+    release.release(sessionLost);
   }
 
   private void ensureOpen() {

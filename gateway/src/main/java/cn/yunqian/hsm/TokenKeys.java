@@ -20,6 +20,7 @@ import org.xipki.pkcs11.wrapper.KeyPairTemplate;
 import org.xipki.pkcs11.wrapper.Mechanism;
 import org.xipki.pkcs11.wrapper.PKCS11Constants;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
+import org.xipki.pkcs11.wrapper.PKCS11KeyPair;
 import org.xipki.pkcs11.wrapper.Session;
 
 /** Key and certificate objects inside one token, reached through a logged-in session. */
@@ -39,11 +40,28 @@ final class TokenKeys {
    */
   static SignerKey generate(Session session, String label, byte[] keyId,
       KeyAlgorithm algorithm) {
+    generatePair(session, label, keyPairTemplate(algorithm, keyId, true), algorithm);
+    return readPublicKey(session, label);
+  }
+
+  /**
+   * Generates a key pair as session objects whose private key is sensitive but extractable, so
+   * that it can be wrapped once. Returns the two object handles; the caller destroys them.
+   */
+  static PKCS11KeyPair generateExtractableSessionPair(Session session, String label,
+      byte[] keyId, KeyAlgorithm algorithm) {
+    KeyPairTemplate template = keyPairTemplate(algorithm, keyId, false);
+    template.privateKey().extractable(true);
+    return generatePair(session, label, template, algorithm);
+  }
+
+  private static KeyPairTemplate keyPairTemplate(KeyAlgorithm algorithm, byte[] keyId,
+      boolean tokenObjects) {
     boolean rsa = algorithm == KeyAlgorithm.RSA_2048;
     KeyPairTemplate template = new KeyPairTemplate(rsa ? PKCS11Constants.CKK_RSA
         : PKCS11Constants.CKK_EC);
     template.privateKey()
-        .token(true)
+        .token(tokenObjects)
         .private_(true)
         .sensitive(true)
         .extractable(false)
@@ -55,7 +73,7 @@ final class TokenKeys {
         .id(keyId)
         .label(SignerTokens.KEY_OBJECT_LABEL);
     template.publicKey()
-        .token(true)
+        .token(tokenObjects)
         .private_(false)
         .verify(true)
         .encrypt(false)
@@ -63,29 +81,36 @@ final class TokenKeys {
         .derive(false)
         .id(keyId)
         .label(SignerTokens.KEY_OBJECT_LABEL);
-    long mechanism;
     if (rsa) {
       template.publicKey()
           .verifyRecover(false)
           .modulusBits(RSA_MODULUS_BITS)
           .publicExponent(RSA_PUBLIC_EXPONENT);
-      mechanism = PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN;
     } else {
       template.publicKey().ecParams(SignerTokens.p256OidDer());
-      mechanism = PKCS11Constants.CKM_EC_KEY_PAIR_GEN;
     }
+    return template;
+  }
 
+  private static PKCS11KeyPair generatePair(Session session, String label,
+      KeyPairTemplate template, KeyAlgorithm algorithm) {
+    long mechanism = algorithm == KeyAlgorithm.RSA_2048
+        ? PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN : PKCS11Constants.CKM_EC_KEY_PAIR_GEN;
     try {
-      session.generateKeyPair(new Mechanism(mechanism), template);
+      return session.generateKeyPair(new Mechanism(mechanism), template);
     } catch (PKCS11Exception e) {
       throw Pkcs11Errors.translate("C_GenerateKeyPair", label, e);
     }
-    return readPublicKey(session, label);
   }
 
   /** Reads the token's only public key object. */
   static SignerKey readPublicKey(Session session, String label) {
     long handle = findOne(session, AttributeVector.newPublicKey(), label, "public key");
+    return readPublicKey(session, handle, label);
+  }
+
+  /** Reads the public key object with this handle. */
+  static SignerKey readPublicKey(Session session, long handle, String label) {
     try {
       AttributeVector common = session.getAttrValues(handle, PKCS11Constants.CKA_KEY_TYPE,
           PKCS11Constants.CKA_ID);

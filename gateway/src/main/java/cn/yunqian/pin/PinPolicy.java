@@ -3,6 +3,7 @@ package cn.yunqian.pin;
 import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
 import cn.yunqian.identity.ResidentIdNumber;
+import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 
 /**
@@ -31,12 +32,23 @@ public final class PinPolicy {
 
   /** Checks a new PIN chosen by the signer whose ID number is given. */
   public static void requireStrong(char[] pin, ResidentIdNumber idNumber) {
+    requireStrong(pin, idNumber.birthDate());
+  }
+
+  /**
+   * Checks a new PIN chosen by a signer born on {@code birthDate}. A null birth date skips
+   * only the birth-date rule, for signers whose birth date is not stored.
+   */
+  public static void requireStrong(char[] pin, LocalDate birthDate) {
     requireWellFormed(pin);
     if (isRepeated(pin) || isRun(pin, 1) || isRun(pin, -1)) {
       throw new GatewayException(ErrorCode.PIN_TOO_WEAK,
           "The PIN must not be one repeated digit or a run such as 123456");
     }
-    String birth = idNumber.birthDate().format(DateTimeFormatter.BASIC_ISO_DATE);
+    if (birthDate == null) {
+      return;
+    }
+    String birth = birthDate.format(DateTimeFormatter.BASIC_ISO_DATE);
     String pinText = new String(pin);
     if (birth.substring(2).equals(pinText) || birth.substring(0, 6).equals(pinText)
         || birth.substring(4).concat(birth.substring(2, 4)).equals(pinText)) {

@@ -8,9 +8,12 @@ import cn.yunqian.ca.CertificateAuthority;
 import cn.yunqian.ca.CertificateRecord;
 import cn.yunqian.ca.CertificateRepository;
 import cn.yunqian.ca.SubjectSerialNumbers;
+import cn.yunqian.hsm.CustodyKey;
 import cn.yunqian.hsm.KeyAlgorithm;
+import cn.yunqian.hsm.KeyCustody;
 import cn.yunqian.hsm.SignerKey;
 import cn.yunqian.hsm.SignerTokens;
+import cn.yunqian.hsm.TokenPerSignerCustody;
 import cn.yunqian.identity.PersonalDataCipher;
 import cn.yunqian.identity.ResidentIdNumber;
 import cn.yunqian.pin.PinPolicy;
@@ -34,8 +37,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Enrols a signer in one step: checks the identity data, creates the signer's own HSM token
- * and key under the chosen PIN, has the internal CA certify the key and stores the signer.
+ * Enrols a signer in one step: checks the identity data, creates the signer's key in HSM
+ * custody under the chosen PIN, has the internal CA certify the key and stores the signer.
  * Either all of it happens or none of it is kept: when the database write fails, the new key
  * is destroyed again.
  */
@@ -46,23 +49,33 @@ public final class SignerEnrolment {
   static final String SIGNATURE_IMAGE_PURPOSE = "signature-image";
 
   private final SignerRepository signers;
-  private final SignerTokens tokens;
+  private final KeyCustody custody;
   private final CertificateAuthority ca;
   private final PersonalDataCipher cipher;
   private final byte[] idNumberKey;
   private final WorkerExecutor hsmWorkers;
   private final long maxImageBytes;
+  private final SignerKeys keys;
 
+  /** Enrols signers with one token each. */
   public SignerEnrolment(SignerRepository signers, SignerTokens tokens, CertificateAuthority ca,
       PersonalDataCipher cipher, byte[] idNumberKey, WorkerExecutor hsmWorkers,
       long maxImageBytes) {
+    this(signers, new TokenPerSignerCustody(tokens), ca, cipher, idNumberKey, hsmWorkers,
+        maxImageBytes);
+  }
+
+  public SignerEnrolment(SignerRepository signers, KeyCustody custody, CertificateAuthority ca,
+      PersonalDataCipher cipher, byte[] idNumberKey, WorkerExecutor hsmWorkers,
+      long maxImageBytes) {
     this.signers = signers;
-    this.tokens = tokens;
+    this.custody = custody;
     this.ca = ca;
     this.cipher = cipher;
     this.idNumberKey = idNumberKey.clone();
     this.hsmWorkers = hsmWorkers;
     this.maxImageBytes = maxImageBytes;
+    this.keys = new SignerKeys(signers.pool(), cipher);
   }
 
   /**
@@ -105,12 +118,14 @@ public final class SignerEnrolment {
   private Issued createKeyAndCertificate(Validated validated, EnrolmentRequest request) {
     String tokenLabel = tokenLabel(validated.id());
     try {
-      SignerKey key = tokens.create(tokenLabel, request.pin(), validated.algorithm());
+      KeyCustody.NewKey created = custody.create(tokenLabel, request.pin(),
+          validated.algorithm());
+      SignerKey key = created.signerKey();
       String subjectSerial = SubjectSerialNumbers.derive(validated.idNumber().value(),
           idNumberKey);
       X509CertificateHolder certificate = ca.issue(key.publicKeyInfo(), validated.name(),
           subjectSerial, CERTIFICATE_VALIDITY);
-      return new Issued(tokenLabel, subjectSerial, certificate.getEncoded());
+      return new Issued(created.custodyKey(), subjectSerial, certificate.getEncoded());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -120,11 +135,12 @@ public final class SignerEnrolment {
       Issued issued) {
     SignerRepository.NewSigner row = new SignerRepository.NewSigner(
         validated.id(), validated.name(), validated.personType().name(), idHash,
-        validated.idNumber().masked(), issued.subjectSerial(), issued.tokenLabel(),
+        validated.idNumber().masked(), issued.subjectSerial(), issued.custodyKey().label(),
         validated.algorithm().name(), issued.certificate(),
         cipher.encrypt(validated.image(), SIGNATURE_IMAGE_PURPOSE, validated.id().toString()));
     JsonObject details = new JsonObject()
-        .put("tokenLabel", issued.tokenLabel())
+        .put("tokenLabel", issued.custodyKey().label())
+        .put("keyCustody", issued.custodyKey().mode().configValue())
         .put("keyAlgorithm", validated.algorithm().name())
         .put("idNumber", validated.idNumber().masked());
     return signers.pool()
@@ -132,9 +148,11 @@ public final class SignerEnrolment {
             .compose(done -> CertificateRepository.insertCurrent(conn, validated.id(),
                 parseCertificate(issued.certificate()), CertificateRecord.INTERNAL_CA,
                 List.of()))
+            .compose(done -> keys.storeNew(conn, validated.id(), issued.custodyKey(),
+                validated.idNumber().birthDate()))
             .compose(done -> AuditLog.append(conn, AuditEvent.success(request.actor(),
                 "SIGNER_ENROLLED", validated.id(), details))))
-        .recover(e -> discardKey(issued.tokenLabel(), request.pin(), e))
+        .recover(e -> discardKey(issued.custodyKey(), request.pin(), e))
         .compose(done -> signers.findById(validated.id()))
         .map(found -> found.orElseThrow());
   }
@@ -147,11 +165,12 @@ public final class SignerEnrolment {
     }
   }
 
-  private <T> Future<T> discardKey(String tokenLabel, char[] pin, Throwable cause) {
-    LOG.error("Storing a new signer failed; destroying the key on token '{}'", tokenLabel, cause);
+  private <T> Future<T> discardKey(CustodyKey key, char[] pin, Throwable cause) {
+    LOG.error("Storing a new signer failed; destroying the key '{}'", key.label(), cause);
     return hsmWorkers.executeBlocking(() -> {
-      // NOTE: the emptied token itself stays, because its SO PIN was never kept.
-      tokens.destroyKey(tokenLabel, pin);
+      // NOTE: in token-per-signer custody the emptied token itself stays, because its SO PIN
+      // was never kept.
+      custody.destroy(key, pin);
       return null;
     }).transform(ignored -> Future.failedFuture(cause));
   }
@@ -184,6 +203,6 @@ public final class SignerEnrolment {
       PersonType personType, byte[] image, KeyAlgorithm algorithm) {
   }
 
-  private record Issued(String tokenLabel, String subjectSerial, byte[] certificate) {
+  private record Issued(CustodyKey custodyKey, String subjectSerial, byte[] certificate) {
   }
 }

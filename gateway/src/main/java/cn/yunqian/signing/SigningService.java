@@ -5,11 +5,15 @@ import cn.yunqian.GatewayException;
 import cn.yunqian.audit.AuditEvent;
 import cn.yunqian.audit.AuditLog;
 import cn.yunqian.ca.SigningCertificates;
+import cn.yunqian.hsm.CustodyKey;
+import cn.yunqian.hsm.KeyCustody;
 import cn.yunqian.hsm.SigningHandle;
 import cn.yunqian.hsm.SignerTokens;
+import cn.yunqian.hsm.TokenPerSignerCustody;
 import cn.yunqian.identity.PersonalDataCipher;
 import cn.yunqian.pin.PinPolicy;
 import cn.yunqian.signer.Signer;
+import cn.yunqian.signer.SignerKeys;
 import cn.yunqian.signer.SignerRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -30,8 +34,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Signs a PDF for one signer: checks the PDF, counts the PIN try, lets the signer's HSM token
- * check the PIN, adds the visible PAdES signature and records the outcome.
+ * Signs a PDF for one signer: checks the PDF, counts the PIN try, lets the HSM check the PIN
+ * through the key custody, adds the visible PAdES signature and records the outcome.
  *
  * <p>The PDF is checked before the PIN is tried, so a file that would be rejected never uses
  * up one of the signer's tries. A try is counted before the HSM sees the PIN and the count is
@@ -43,18 +47,28 @@ public final class SigningService {
   private static final String SIGNATURE_IMAGE_PURPOSE = "signature-image";
 
   private final SignerRepository signers;
-  private final SignerTokens tokens;
+  private final KeyCustody custody;
+  private final SignerKeys keys;
   private final SigningCertificates certificates;
   private final PersonalDataCipher cipher;
   private final WorkerExecutor workers;
   private final long maxPdfBytes;
   private final Timer signTimer;
 
+  /** Signs with keys in one token per signer. */
   public SigningService(SignerRepository signers, SignerTokens tokens,
       SigningCertificates certificates, PersonalDataCipher cipher, WorkerExecutor workers,
       long maxPdfBytes, MeterRegistry registry) {
+    this(signers, new TokenPerSignerCustody(tokens), certificates, cipher, workers, maxPdfBytes,
+        registry);
+  }
+
+  public SigningService(SignerRepository signers, KeyCustody custody,
+      SigningCertificates certificates, PersonalDataCipher cipher, WorkerExecutor workers,
+      long maxPdfBytes, MeterRegistry registry) {
     this.signers = signers;
-    this.tokens = tokens;
+    this.custody = custody;
+    this.keys = new SignerKeys(signers.pool(), cipher);
     this.certificates = certificates;
     this.cipher = cipher;
     this.workers = workers;
@@ -112,21 +126,22 @@ public final class SigningService {
                         + " wrong PINs in a row; a security officer must unlock it")));
           }
           return signers.encryptedSignatureImage(signer.id())
-              .compose(stored -> signInHsm(request, signer, checked, chain, stored,
-                  used.get()));
+              .compose(stored -> keys.custodyKey(signer.id())
+                  .compose(key -> signInHsm(request, signer, checked, chain, stored,
+                      key.orElseThrow(), used.get())));
         });
   }
 
   private Future<SignedDocument> signInHsm(SigningRequest request, Signer signer,
       CheckedPdf checked, List<X509CertificateHolder> chain, byte[] storedImage,
-      int triesUsed) {
+      CustodyKey custodyKey, int triesUsed) {
     AtomicBoolean pinAccepted = new AtomicBoolean();
     Instant signingTime = Instant.now();
     return workers.executeBlocking(() -> {
       byte[] image = cipher.decrypt(storedImage, SIGNATURE_IMAGE_PURPOSE, signer.id().toString());
       SignatureSpec spec = new SignatureSpec(request.placement(), image, signer.displayName(),
           signingTime, null, null);
-      try (SigningHandle key = tokens.openForSigning(signer.tokenLabel(), request.pin())) {
+      try (SigningHandle key = custody.openForSigning(custodyKey, request.pin())) {
         pinAccepted.set(true);
         return PadesSigner.sign(checked, spec, key.contentSigner(), chain);
       }

@@ -23,7 +23,9 @@ public final class TestHsm {
   public static final String DEFAULT_LIBRARY = "/usr/lib/softhsm/libsofthsm2.so";
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final int TEST_ITERATIONS = 1_000;
   private static HsmModule module;
+  private static WrappedKeyCustody wrapped;
 
   private TestHsm() {
   }
@@ -46,6 +48,20 @@ public final class TestHsm {
   /** Returns signer token custody on the test module, with a 30-second lock timeout. */
   public static SignerTokens signerTokens() {
     return new SignerTokens(module(), Duration.ofSeconds(30));
+  }
+
+  /**
+   * Returns wrapped-key custody on a shared token of the test module, created once per JVM with
+   * a random service PIN. PBKDF2 runs 1,000 iterations, not the production count, to keep tests
+   * fast; the iteration count does not change what the HSM checks.
+   */
+  public static synchronized WrappedKeyCustody wrappedKeyCustody() {
+    if (wrapped == null) {
+      char[] servicePin = newLabel("svc").toCharArray();
+      wrapped = WrappedKeyCustody.open(signerTokens(), newLabel("shared"), servicePin, 4,
+          Duration.ofSeconds(30), TEST_ITERATIONS);
+    }
+    return wrapped;
   }
 
   /** Returns a token label that no other test uses: the prefix and 12 random hex digits. */
