@@ -67,22 +67,29 @@ public final class NamedOfficerAuth implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      byte[] presented = header.substring(7).trim().getBytes(StandardCharsets.US_ASCII);
-      String matched = null;
-      // Compares with every token, so the time taken does not show which name matched.
-      for (Map.Entry<String, byte[]> entry : tokensByName.entrySet()) {
-        if (MessageDigest.isEqual(entry.getValue(), presented)) {
-          matched = entry.getKey();
-        }
-      }
-      if (matched != null) {
-        ctx.put(OFFICER, matched);
-        ctx.next();
-        return;
-      }
+    String matched = officerName(ctx.request().getHeader("Authorization"));
+    if (matched != null) {
+      ctx.put(OFFICER, matched);
+      ctx.next();
+      return;
     }
     ctx.fail(401);
+  }
+
+  /** Returns the name of the officer whose token the header carries, or null. */
+  public String officerName(String authorizationHeader) {
+    if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0,
+        7)) {
+      return null;
+    }
+    byte[] presented = authorizationHeader.substring(7).trim().getBytes(StandardCharsets.US_ASCII);
+    String matched = null;
+    // Compares with every token, so the time taken does not show which name matched.
+    for (Map.Entry<String, byte[]> entry : tokensByName.entrySet()) {
+      if (MessageDigest.isEqual(entry.getValue(), presented)) {
+        matched = entry.getKey();
+      }
+    }
+    return matched;
   }
 }

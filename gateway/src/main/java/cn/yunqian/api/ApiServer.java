@@ -13,13 +13,16 @@ import cn.yunqian.signer.SignerRepository;
 import cn.yunqian.signing.SigningService;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Builds the gateway's HTTP routes. */
 public final class ApiServer {
@@ -37,6 +40,7 @@ public final class ApiServer {
       PrometheusMeterRegistry registry,
       String clientToken,
       String officerToken,
+      String reviewerToken,
       long maxPdfBytes,
       long maxImageBytes,
       long maxBodyBytes,
@@ -58,22 +62,22 @@ public final class ApiServer {
       ctx.next();
     });
 
-    router.get("/health").handler(ctx -> services.health().status()
-        .onSuccess(status -> ctx.response()
-            .setStatusCode("UP".equals(status.getString("status")) ? 200 : 503)
-            .putHeader("content-type", "application/json; charset=utf-8")
-            .end(status.encode()))
-        .onFailure(ctx::fail));
+    router.route(HttpMethod.HEAD, "/health").handler(ctx -> health(ctx, services, false));
+    router.get("/health").handler(ctx -> health(ctx, services, true));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(services.registry()));
 
+    BearerAuth client = new BearerAuth("client", services.clientToken());
+    BearerAuth officer = new BearerAuth("officer", services.officerToken());
+    BearerAuth reviewer = new BearerAuth("reviewer", services.reviewerToken());
+    router.route("/api/*").handler(new TokenGate(List.of(client::accepts, officer::accepts,
+        reviewer::accepts,
+        header -> services.certificates().namedOfficers().officerName(header) != null)));
     router.route("/api/*").handler(BodyHandler.create()
         .setBodyLimit(services.maxBodyBytes())
         .setUploadsDirectory(services.uploadsDir().toString())
         .setDeleteUploadedFilesOnEnd(true)
         .setMergeFormAttributes(true));
 
-    BearerAuth client = new BearerAuth("client", services.clientToken());
-    BearerAuth officer = new BearerAuth("officer", services.officerToken());
     SignatureHandler signatures = new SignatureHandler(services.signing(), services.maxPdfBytes());
     SignerHandler signerHandler = new SignerHandler(services.enrolment(), services.signers(),
         services.unlock(), services.maxImageBytes());
@@ -109,5 +113,15 @@ public final class ApiServer {
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(ErrorResponses::handle);
     return router;
+  }
+
+  /** Answers 200 when the database and the HSM test signature are fine, else 503. */
+  private static void health(RoutingContext ctx, Services services, boolean withBody) {
+    services.health().status()
+        .onSuccess(status -> ctx.response()
+            .setStatusCode("UP".equals(status.getString("status")) ? 200 : 503)
+            .putHeader("content-type", "application/json; charset=utf-8")
+            .end(withBody ? status.encode() : ""))
+        .onFailure(ctx::fail);
   }
 }

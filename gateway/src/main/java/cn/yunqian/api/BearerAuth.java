@@ -24,15 +24,22 @@ public final class BearerAuth implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      byte[] presented = header.substring(7).trim().getBytes(StandardCharsets.US_ASCII);
-      if (MessageDigest.isEqual(expected, presented)) {
-        ctx.put(ROLE, role);
-        ctx.next();
-        return;
-      }
+    if (accepts(ctx.request().getHeader("Authorization"))) {
+      ctx.put(ROLE, role);
+      ctx.next();
+      return;
     }
     ctx.fail(401);
+  }
+
+  /** Returns whether the Authorization header carries this role's token. */
+  public boolean accepts(String authorizationHeader) {
+    if (authorizationHeader == null
+        || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return false;
+    }
+    byte[] presented = authorizationHeader.substring(7).trim()
+        .getBytes(StandardCharsets.US_ASCII);
+    return MessageDigest.isEqual(expected, presented);
   }
 }

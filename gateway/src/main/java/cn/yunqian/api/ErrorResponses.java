@@ -5,6 +5,7 @@ import cn.yunqian.GatewayException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,14 @@ public final class ErrorResponses {
       send(ctx, ErrorCode.INVALID_REQUEST, "The request body is not valid JSON");
     } else if (failure == null) {
       sendForStatus(ctx, ctx.statusCode());
+    } else if (ctx.response().closed()) {
+      LOG.warn("Client closed the connection: method={} path='{}' cause='{}'",
+          ctx.request().method(), ctx.normalizedPath(), failure.toString());
+    } else if (failure instanceof IOException
+        && String.valueOf(failure.getMessage()).contains("exceed allowed maximum capacity")) {
+      // Netty's form decoder limits a single form field (not a file part) to 8 KB.
+      send(ctx, ErrorCode.PAYLOAD_TOO_LARGE, "A form field is larger than 8 KB; send files such"
+          + " as the PDF as file parts of the multipart form");
     } else {
       String incident = UUID.randomUUID().toString();
       LOG.error("[{}] Request failed: method={} path='{}'", incident, ctx.request().method(),

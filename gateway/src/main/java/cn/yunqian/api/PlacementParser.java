@@ -19,8 +19,12 @@ final class PlacementParser {
   static Placement parse(RequestFields fields, RoutingContext ctx) {
     if (fields.isJson()) {
       Object placement = fields.json().getValue("placement");
-      if (!(placement instanceof JsonObject object)) {
+      if (placement == null) {
         throw missing();
+      }
+      if (!(placement instanceof JsonObject object)) {
+        throw new GatewayException(ErrorCode.PLACEMENT_INVALID,
+            "The placement must be a JSON object with 'keyword', 'field' or 'page'");
       }
       return fromLookup(name -> object.getValue(name));
     }

@@ -46,7 +46,8 @@ final class RequestFields {
       return new RequestFields(null, ctx);
     }
     throw new GatewayException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-        "Send the request as application/json or multipart/form-data, not " + type);
+        "Send the request as application/json or multipart/form-data"
+            + (type == null ? "; the Content-Type header is missing" : ", not " + type));
   }
 
   /**

@@ -20,13 +20,15 @@ import java.util.Base64;
  * @param officerToken bearer token of security officers calling the admin API
  * @param reviewerToken bearer token of reviewers who create enrolment links and approve or
  *     reject enrolments
+ * @param databasePassword superuser password of the embedded PostgreSQL
  */
 public record DeploymentSecrets(
     byte[] personalDataKey,
     byte[] idNumberKey,
     String clientToken,
     String officerToken,
-    String reviewerToken) {
+    String reviewerToken,
+    String databasePassword) {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -45,7 +47,8 @@ public record DeploymentSecrets(
         Base64.getDecoder().decode(readOrCreate(dir.resolve("id-number.key"), 32)),
         readOrCreate(dir.resolve("client-api.token"), 32),
         readOrCreate(dir.resolve("officer-api.token"), 32),
-        readOrCreate(dir.resolve("reviewer-api.token"), 32));
+        readOrCreate(dir.resolve("reviewer-api.token"), 32),
+        readOrCreate(dir.resolve("database.password"), 24));
   }
 
   private static String readOrCreate(Path file, int randomBytes) throws IOException {

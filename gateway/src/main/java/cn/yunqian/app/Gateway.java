@@ -42,6 +42,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,8 +102,10 @@ public final class Gateway implements AutoCloseable {
    */
   public static Future<Services> openServices(Vertx vertx, GatewayConfig config,
       PrometheusMeterRegistry registry) {
+    // PDF work on a hostile file can run for seconds; warn only past two minutes instead of
+    // logging a blocked-thread stack trace every second.
     WorkerExecutor workers = vertx.createSharedWorkerExecutor("yunqian-hsm-pdf",
-        Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+        Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), 2, TimeUnit.MINUTES);
     return workers.executeBlocking(() -> {
       Files.createDirectories(config.dataDir());
       DeploymentSecrets secrets = DeploymentSecrets.loadOrCreate(config.dataDir());
@@ -117,7 +120,8 @@ public final class Gateway implements AutoCloseable {
           config.caTokenLabel(), pinFile, CA_COMMON_NAME, CA_VALIDITY));
       writeCaCertificate(config.dataDir(), ca);
       return new HsmParts(secrets, tokens, ca, KeyCustodies.open(tokens, hsmSettings));
-    }).compose(opened -> Database.open(vertx, config).map(database -> {
+    }, false).compose(opened -> Database.open(vertx, config,
+        opened.secrets().databasePassword()).map(database -> {
       DeploymentSecrets secrets = opened.secrets();
       SignerTokens tokens = opened.tokens();
       CertificateSettings certificateSettings = CertificateSettings.fromEnvironment(
@@ -187,6 +191,7 @@ public final class Gateway implements AutoCloseable {
           ApiServer.Services api = new ApiServer.Services(services.signing(),
               services.enrolment(), services.signers(), services.unlock(), services.health(),
               registry, services.secrets().clientToken(), services.secrets().officerToken(),
+              services.secrets().reviewerToken(),
               config.maxPdfBytes(), config.maxImageBytes(), config.maxBodyBytes(), uploads,
               mobileWebDir(), EnrolmentModule.create(enrolmentConfig, services.signers(),
                   services.tokens(), services.ca(), services.enrolment(), services.secrets(),

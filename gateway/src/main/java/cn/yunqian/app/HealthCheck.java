@@ -38,7 +38,7 @@ public final class HealthCheck {
   /** Runs the HSM probe now, off the event loop. */
   public Future<Void> probeHsm() {
     lastHsmProbeMillis = System.currentTimeMillis();
-    return workers.<Void>executeBlocking(hsmProbe)
+    return workers.<Void>executeBlocking(hsmProbe, false)
         .onSuccess(done -> {
           lastHsmSuccess = Instant.now();
           lastHsmError = null;

@@ -39,6 +39,9 @@ public final class Main {
         // stack trace goes to DEBUG only.
         LOG.error("The gateway failed to start: {}", expected.getMessage());
         LOG.debug("Start-up failure", e);
+      } else if (cause instanceof java.net.BindException) {
+        LOG.error("The gateway failed to start: {}:{} is already in use; set YUNQIAN_HTTP_PORT"
+            + " (or YUNQIAN_HTTP_HOST) to a free one", config.httpHost(), config.httpPort());
       } else {
         LOG.error("The gateway failed to start", e);
       }

@@ -54,7 +54,7 @@ public final class CertificateLifecycle {
     return requireSigner(signerId)
         .compose(signer -> workers.executeBlocking(() -> CertificateImport.check(encoded,
             tokens.readPublicKey(signer.tokenLabel()).publicKeyInfo(), trustAnchors,
-            clock.instant())))
+            clock.instant()), false))
         .compose(checked -> certificates.find(checked.leaf()).compose(existing -> {
           if (existing.isPresent()) {
             return Future.failedFuture(new GatewayException(ErrorCode.CERTIFICATE_REJECTED,

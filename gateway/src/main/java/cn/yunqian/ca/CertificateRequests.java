@@ -105,7 +105,7 @@ public final class CertificateRequests {
             current.getSubject(), handle.key().publicKeyInfo()).build(handle.contentSigner());
         return encode(request);
       }
-    }).transform(result -> {
+    }, false).transform(result -> {
       if (pinAccepted.get()) {
         return SignerRepository.resetPinAttempts(signers.pool(), signer.id())
             .transform(ignored -> result.succeeded()

@@ -93,6 +93,7 @@ public final class CrlPublisher {
 
   private Future<Published> build() {
     String issuer = ca.certificate().getSubject().toString();
+    // Ordered, so that a CRL built from an older revocation list never replaces a newer one.
     return certificates.revokedBy(issuer).compose(revoked -> workers.executeBlocking(() -> {
       Instant thisUpdate = clock.instant().truncatedTo(ChronoUnit.SECONDS);
       Instant nextUpdate = thisUpdate.plus(validity);
@@ -100,7 +101,7 @@ public final class CrlPublisher {
       LOG.info("Signed CRL with {} revoked certificates, next update {}", revoked.size(),
           nextUpdate);
       return new Published(encode(crl), thisUpdate, nextUpdate, revoked.size());
-    }));
+    }, true));
   }
 
   /** Returns the epoch milliseconds, or one more than the last number if the clock lags. */

@@ -59,7 +59,7 @@ public final class SigningCertificates {
         encoded.add(certificate.getEncoded());
       }
       return DssAppender.append(signedPdf, encoded, revocationData);
-    }));
+    }, false));
   }
 
   /**

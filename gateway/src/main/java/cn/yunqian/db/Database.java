@@ -29,10 +29,12 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Connects (starting the embedded server first if needed) and migrates the schema.
+   * Connects (starting the embedded server first if needed, with {@code embeddedPassword} as
+   * its superuser password) and migrates the schema.
    * Blocks while the embedded server starts, so call it off the event loop.
    */
-  public static Future<Database> open(Vertx vertx, GatewayConfig config) {
+  public static Future<Database> open(Vertx vertx, GatewayConfig config,
+      String embeddedPassword) {
     EmbeddedDatabase embedded = null;
     PgConnectOptions options;
     try {
@@ -41,7 +43,8 @@ public final class Database implements AutoCloseable {
         LOG.info("Using external PostgreSQL: host='{}' port={} database='{}'",
             options.getHost(), options.getPort(), options.getDatabase());
       } else {
-        embedded = EmbeddedDatabase.start(config.embeddedPgDir(), config.embeddedPgPort());
+        embedded = EmbeddedDatabase.start(config.embeddedPgDir(), config.embeddedPgPort(),
+            embeddedPassword);
         options = embedded.connectOptions();
       }
     } catch (IOException | RuntimeException e) {

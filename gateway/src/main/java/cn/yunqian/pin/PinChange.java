@@ -126,7 +126,7 @@ public final class PinChange {
     return keys.custodyKey(signer.id())
         .map(found -> found.orElseThrow())
         .compose(current -> hsmWorkers.executeBlocking(() -> custody.changePin(current,
-                request.oldPin(), request.newPin()))
+                request.oldPin(), request.newPin()), false)
             .transform(result -> {
               if (result.succeeded()) {
                 return recordSuccess(request, signer, current, result.result());

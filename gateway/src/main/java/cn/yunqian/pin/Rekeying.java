@@ -97,7 +97,7 @@ public final class Rekeying {
           return requireFaceEvidence(signerId, faceEvidenceId)
               .compose(ok -> subjectSerial(signerId))
               .compose(serial -> workers.executeBlocking(() -> createKey(signer, serial,
-                  newPin)))
+                  newPin), false))
               .compose(created -> store(signer, created, faceEvidenceId, actor)
                   .recover(e -> discard(created.tokenLabel(), newPin, e)));
         })
@@ -184,7 +184,7 @@ public final class Rekeying {
       // NOTE: the emptied token itself stays, because its SO PIN was never kept.
       tokens.destroyKey(tokenLabel, newPin);
       return null;
-    }).transform(ignored -> Future.failedFuture(cause));
+    }, false).transform(ignored -> Future.failedFuture(cause));
   }
 
   private OffsetDateTime oldestAcceptedEvidence() {

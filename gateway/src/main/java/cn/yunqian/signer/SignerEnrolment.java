@@ -29,7 +29,9 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -55,6 +57,7 @@ public final class SignerEnrolment {
   private final byte[] idNumberKey;
   private final WorkerExecutor hsmWorkers;
   private final long maxImageBytes;
+  private final Set<String> enrolmentsInProgress = ConcurrentHashMap.newKeySet();
   private final SignerKeys keys;
 
   /** Enrols signers with one token each. */
@@ -81,7 +84,7 @@ public final class SignerEnrolment {
   /**
    * Enrols the signer. Key generation runs on the HSM worker pool.
    * Fails with NAME_INVALID, ID_NUMBER_INVALID, PIN_FORMAT_INVALID, PIN_TOO_WEAK,
-   * IMAGE_INVALID, INVALID_REQUEST (already enrolled) or HSM_UNAVAILABLE.
+   * IMAGE_INVALID, ID_NUMBER_ALREADY_ENROLLED or HSM_UNAVAILABLE.
    */
   public Future<Signer> enrol(EnrolmentRequest request) {
     Validated validated;
@@ -92,16 +95,32 @@ public final class SignerEnrolment {
       return Future.failedFuture(e);
     }
     byte[] idHash = idNumberHash(validated.idNumber());
+    String idHashHex = HexFormat.of().formatHex(idHash);
+    // Claim the ID number for this request, so that parallel enrolments of one person fail at
+    // once instead of each creating a token and a certificate that the insert then rejects.
+    // NOTE: the claim is per gateway process; the unique index still guards several gateways.
+    if (!enrolmentsInProgress.add(idHashHex)) {
+      Arrays.fill(request.pin(), '\0');
+      return Future.failedFuture(alreadyEnrolled());
+    }
     return signers.existsWithIdNumberHash(idHash)
         .compose(exists -> {
           if (exists) {
-            return Future.failedFuture(new GatewayException(ErrorCode.INVALID_REQUEST,
-                "A signer with this ID number is already enrolled"));
+            return Future.failedFuture(alreadyEnrolled());
           }
-          return hsmWorkers.executeBlocking(() -> createKeyAndCertificate(validated, request));
+          return hsmWorkers.executeBlocking(() -> createKeyAndCertificate(validated, request),
+              false);
         })
         .compose(issued -> store(validated, request, idHash, issued))
-        .onComplete(done -> Arrays.fill(request.pin(), '\0'));
+        .onComplete(done -> {
+          enrolmentsInProgress.remove(idHashHex);
+          Arrays.fill(request.pin(), '\0');
+        });
+  }
+
+  private static GatewayException alreadyEnrolled() {
+    return new GatewayException(ErrorCode.ID_NUMBER_ALREADY_ENROLLED,
+        "A signer with this ID number is already enrolled or being enrolled");
   }
 
   private Validated validate(EnrolmentRequest request) {
@@ -172,7 +191,7 @@ public final class SignerEnrolment {
       // was never kept.
       custody.destroy(key, pin);
       return null;
-    }).transform(ignored -> Future.failedFuture(cause));
+    }, false).transform(ignored -> Future.failedFuture(cause));
   }
 
   /** Derives the lookup hash of an ID number: HMAC-SHA256 under the deployment's key. */

@@ -84,6 +84,17 @@ public final class SignerRepository {
             : Optional.of(rows.iterator().next().getInteger(0)));
   }
 
+  /**
+   * Gives back a try taken by {@link #reservePinAttempt} when the HSM never checked the PIN,
+   * for example because the document failed a placement check first.
+   */
+  public Future<Void> releasePinAttempt(UUID id) {
+    return pool.preparedQuery("UPDATE signers SET failed_pin_attempts ="
+            + " greatest(failed_pin_attempts - 1, 0), updated_at = now() WHERE id = $1")
+        .execute(Tuple.of(id))
+        .mapEmpty();
+  }
+
   /** Marks the moment of locking, once, when the last allowed try failed. */
   public Future<Void> markLocked(UUID id) {
     return pool.preparedQuery("UPDATE signers SET locked_at = now(), updated_at = now()"

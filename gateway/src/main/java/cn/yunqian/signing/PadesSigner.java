@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TimeZone;
+import java.util.function.Supplier;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.pdmodel.PDDocument;
@@ -57,12 +58,31 @@ public final class PadesSigner {
    */
   public static byte[] sign(CheckedPdf pdf, SignatureSpec spec, ContentSigner contentSigner,
       List<X509CertificateHolder> chain) {
+    return sign(pdf, spec, () -> contentSigner, chain);
+  }
+
+  /**
+   * Signs {@code pdf} once, asking {@code contentSigners} for the signer only after the
+   * placement, the appearance and the incremental update are ready. A caller whose signer
+   * needs a PIN thus logs in to the HSM only for the CMS step, and a file that fails a
+   * placement check never costs a PIN try.
+   *
+   * @param contentSigners called at most once; exceptions it throws propagate unchanged
+   */
+  public static byte[] sign(CheckedPdf pdf, SignatureSpec spec,
+      Supplier<ContentSigner> contentSigners, List<X509CertificateHolder> chain) {
     if (chain == null || chain.isEmpty()) {
       throw new IllegalArgumentException("The certificate chain must hold the signer certificate");
     }
     try (PDDocument document = Loader.loadPDF(pdf.bytes(),
         pdf.password() == null ? "" : pdf.password())) {
-      return sign(document, pdf.bytes().length, spec, contentSigner, chain);
+      return sign(document, pdf.bytes().length, spec, contentSigners, chain);
+    } catch (SignerFailure e) {
+      throw e.getCause();
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      // PDFBox reports some broken structures (a page tree that loops, say) this way.
+      throw new GatewayException(ErrorCode.PDF_DAMAGED,
+          "The PDF is damaged: " + e.getMessage(), e);
     } catch (IOException e) {
       LOG.error("Signing a PDF of {} bytes failed", pdf.bytes().length, e);
       throw new GatewayException(ErrorCode.INTERNAL_ERROR,
@@ -71,7 +91,8 @@ public final class PadesSigner {
   }
 
   private static byte[] sign(PDDocument document, int inputLength, SignatureSpec spec,
-      ContentSigner contentSigner, List<X509CertificateHolder> chain) throws IOException {
+      Supplier<ContentSigner> contentSigners, List<X509CertificateHolder> chain)
+      throws IOException {
     SignatureTarget target = SignatureTarget.resolve(document, spec.placement());
     Set<String> existingNames = fieldNames(document);
     PDSignature signature = signatureDictionary(spec);
@@ -93,7 +114,12 @@ public final class PadesSigner {
 
     ByteArrayOutputStream out = new ByteArrayOutputStream(inputLength + 4 * CONTENTS_SIZE);
     ExternalSigningSupport external = document.saveIncrementalForExternalSigning(out);
-    byte[] cms = CmsSignatureBuilder.build(external.getContent(), contentSigner, chain);
+    byte[] cms;
+    try {
+      cms = CmsSignatureBuilder.build(external.getContent(), contentSigners.get(), chain);
+    } catch (RuntimeException e) {
+      throw new SignerFailure(e);
+    }
     if (cms.length > CONTENTS_SIZE) {
       throw new GatewayException(ErrorCode.INTERNAL_ERROR, "The CMS signature has "
           + cms.length + " bytes but only " + CONTENTS_SIZE + " are reserved in /Contents; "
@@ -170,5 +196,18 @@ public final class PadesSigner {
       n++;
     }
     return "Signature" + n;
+  }
+
+  /** Carries a signer's exception past the handlers that turn PDFBox failures into 422s. */
+  private static final class SignerFailure extends RuntimeException {
+
+    SignerFailure(RuntimeException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized RuntimeException getCause() {
+      return (RuntimeException) super.getCause();
+    }
   }
 }

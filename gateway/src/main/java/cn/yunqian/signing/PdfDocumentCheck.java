@@ -4,6 +4,11 @@ import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.cos.COSArray;
 import org.apache.pdfbox.cos.COSBase;
@@ -20,6 +25,9 @@ import org.slf4j.LoggerFactory;
  * consumes a PIN try.
  */
 public final class PdfDocumentCheck {
+
+  /** Most pages a signed PDF may have; evaluation reports run to a few hundred. */
+  static final int MAX_PAGES = 10_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(PdfDocumentCheck.class);
 
@@ -57,18 +65,63 @@ public final class PdfDocumentCheck {
         throw new GatewayException(ErrorCode.PDF_DAMAGED,
             "The PDF is damaged: its document catalog or page tree is missing.");
       }
-      int pageCount = document.getNumberOfPages();
+      int pageCount = countPages(catalog.getCOSObject().getCOSDictionary(COSName.PAGES));
       if (pageCount < 1) {
         throw new GatewayException(ErrorCode.PDF_DAMAGED, "The PDF has no pages.");
       }
       rejectNoChangesCertification(catalog);
       boolean encrypted = document.isEncrypted() || summary.encrypted();
       return new CheckedPdf(pdf, passwordOrNull, encrypted, pageCount);
+    } catch (RuntimeException e) {
+      if (e instanceof GatewayException gatewayException) {
+        throw gatewayException;
+      }
+      throw new GatewayException(ErrorCode.PDF_DAMAGED,
+          "The PDF is damaged: " + e.getMessage(), e);
     } catch (IOException e) {
       LOG.warn("PDF of {} bytes failed to close after the check", pdf.length, e);
       throw new GatewayException(ErrorCode.PDF_DAMAGED,
           "The PDF is damaged: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Walks the page tree and returns the number of leaf pages. PDFBox trusts /Count, so a tree
+   * that claims two billion pages, or whose /Kids loop back, would later keep a worker busy
+   * for minutes in page look-ups and text extraction; both are rejected here instead.
+   */
+  static int countPages(COSDictionary root) {
+    Set<COSDictionary> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+    Deque<COSDictionary> pending = new ArrayDeque<>();
+    pending.push(root);
+    int leaves = 0;
+    while (!pending.isEmpty()) {
+      COSDictionary node = pending.pop();
+      if (!visited.add(node)) {
+        throw new GatewayException(ErrorCode.PDF_DAMAGED,
+            "The PDF is damaged: its page tree refers back to itself.");
+      }
+      COSArray kids = node.getCOSArray(COSName.KIDS);
+      if (kids == null || COSName.PAGE.equals(node.getCOSName(COSName.TYPE))) {
+        leaves++;
+        if (leaves > MAX_PAGES) {
+          throw new GatewayException(ErrorCode.PDF_UNSUPPORTED,
+              "The PDF has more than " + MAX_PAGES + " pages, the most the gateway signs.");
+        }
+        continue;
+      }
+      for (int i = kids.size() - 1; i >= 0; i--) {
+        if (kids.getObject(i) instanceof COSDictionary kid) {
+          pending.push(kid);
+        }
+      }
+    }
+    int declared = root.getInt(COSName.COUNT, -1);
+    if (declared != leaves) {
+      throw new GatewayException(ErrorCode.PDF_DAMAGED, "The PDF is damaged: its page tree"
+          + " declares " + declared + " pages but holds " + leaves + ".");
+    }
+    return leaves;
   }
 
   private static PDDocument load(byte[] pdf, String passwordOrNull) {

@@ -29,6 +29,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,7 +90,7 @@ public final class SigningService {
   public Future<SignedDocument> sign(SigningRequest request) {
     long started = System.nanoTime();
     return workers.executeBlocking(() -> PdfDocumentCheck.check(request.pdf(),
-            request.pdfPassword(), maxPdfBytes))
+            request.pdfPassword(), maxPdfBytes), false)
         .compose(checked -> loadActiveSigner(request.signerId())
             .compose(signer -> certificates.requireUsable(signer.id(), signer.certificate())
                 .compose(chain -> signWithPin(request, signer, checked, chain))))
@@ -141,11 +142,21 @@ public final class SigningService {
       byte[] image = cipher.decrypt(storedImage, SIGNATURE_IMAGE_PURPOSE, signer.id().toString());
       SignatureSpec spec = new SignatureSpec(request.placement(), image, signer.displayName(),
           signingTime, null, null);
-      try (SigningHandle key = custody.openForSigning(custodyKey, request.pin())) {
-        pinAccepted.set(true);
-        return PadesSigner.sign(checked, spec, key.contentSigner(), chain);
+      AtomicReference<SigningHandle> handle = new AtomicReference<>();
+      try {
+        // The token is opened only once the placement and appearance are ready, so a file
+        // that fails there costs no PIN try and the key is unlocked for the CMS step alone.
+        return PadesSigner.sign(checked, spec, () -> {
+          handle.set(custody.openForSigning(custodyKey, request.pin()));
+          pinAccepted.set(true);
+          return handle.get().contentSigner();
+        }, chain);
+      } finally {
+        if (handle.get() != null) {
+          handle.get().close();
+        }
       }
-    }).transform(result -> {
+    }, false).transform(result -> {
       if (result.succeeded()) {
         return certificates.addValidationData(result.result(), chain)
             .recover(e -> resetAttempts(signer).transform(ignored -> Future.failedFuture(e)))
@@ -158,7 +169,9 @@ public final class SigningService {
       if (failure instanceof GatewayException e && e.code() == ErrorCode.PIN_INCORRECT) {
         return rejectPin(request, signer, triesUsed);
       }
-      return Future.failedFuture(failure);
+      // The HSM never saw the PIN: give the reserved try back.
+      return signers.releasePinAttempt(signer.id())
+          .transform(ignored -> Future.failedFuture(failure));
     });
   }
 

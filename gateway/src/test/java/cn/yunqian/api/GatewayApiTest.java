@@ -305,8 +305,63 @@ class GatewayApiTest {
     assertError(join(client.post("/api/v1/signers").bearerTokenAuthentication(clientToken)
         .sendJsonObject(enrolRequest("张三", id))), 401, "UNAUTHORIZED");
     assertEquals(201, enrol("张三", id).statusCode());
-    assertError(enrol("张三", id), 400, "INVALID_REQUEST");
+    assertError(enrol("张三", id), 409, "ID_NUMBER_ALREADY_ENROLLED");
     assertEquals(before + 1, signerCount());
+  }
+
+  @Test
+  void parallelEnrolmentOfOneIdNumberMakesOneSigner() {
+    long before = signerCount();
+    String id = idNumber("19830303", "146");
+    List<Future<HttpResponse<Buffer>>> requests = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      requests.add(client.post("/api/v1/signers").bearerTokenAuthentication(officerToken)
+          .sendJsonObject(enrolRequest("王五", id)));
+    }
+    join(Future.join(requests));
+    long created = requests.stream().filter(r -> r.result().statusCode() == 201).count();
+    long refused = requests.stream().filter(r -> r.result().statusCode() == 409).count();
+    assertEquals(1, created);
+    assertEquals(5, refused);
+    assertEquals(before + 1, signerCount());
+  }
+
+  @Test
+  void unauthenticatedBodyIsNotRead() {
+    HttpResponse<Buffer> response = join(client.post("/api/v1/signatures")
+        .putHeader("content-type", "application/json")
+        .sendBuffer(Buffer.buffer(new byte[4 * 1024 * 1024])));
+    assertEquals(401, response.statusCode());
+    assertError(join(client.post("/api/v1/admin/signers/" + UUID.randomUUID() + "/unlock")
+        .bearerTokenAuthentication(clientToken).send()), 401, "UNAUTHORIZED");
+  }
+
+  @Test
+  void healthAnswersHead() {
+    assertEquals(200, join(client.head("/health").send()).statusCode());
+  }
+
+  @Test
+  void placementErrorCostsNoPinTry() {
+    Signer signer = enrolNew("19690909", "257");
+    JsonObject request = signRequest(signer.id(), "975310")
+        .put("placement", new JsonObject().put("keyword", "不存在的关键字"));
+    assertError(post(request), 422, "KEYWORD_NOT_FOUND");
+    assertEquals(0, reload(signer).failedPinAttempts());
+  }
+
+  @Test
+  void loopingPageTreeIsDamaged() {
+    Signer signer = enrolNew("19680808", "368");
+    String pdf = "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        + "2 0 obj << /Type /Pages /Kids [2 0 R] /Count 1 >> endobj\n";
+    int xref = pdf.length();
+    pdf += "xref\n0 3\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n"
+        + "trailer << /Size 3 /Root 1 0 R >>\nstartxref\n" + xref + "\n%%EOF\n";
+    assertError(post(signRequest(signer.id(), PIN).put("pdf", Base64.getEncoder()
+        .encodeToString(pdf.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))), 422,
+        "PDF_DAMAGED");
+    assertEquals(0, reload(signer).failedPinAttempts());
   }
 
   @Test

@@ -105,7 +105,7 @@ class PinRoutesTest {
     GatewayConfig config = GatewayConfig.fromEnvironment(Map.of(
         "YUNQIAN_PG_URL", TestDatabase.newDatabaseUrl(),
         "YUNQIAN_DATA_DIR", dataDir.toString()));
-    database = Database.open(vertx, config).await();
+    database = Database.open(vertx, config, "unused-with-an-external-database").await();
     workers = vertx.createSharedWorkerExecutor("pin-test-hsm", 4);
     signers = new SignerRepository(database.pool());
     byte[] personalDataKey = new byte[32];

@@ -57,7 +57,8 @@ public final class TestDatabase {
     try {
       Path dir = Path.of("target", "test-pg").toAbsolutePath();
       deleteRecursively(dir);
-      EmbeddedDatabase embedded = EmbeddedDatabase.start(dir, freePort());
+      EmbeddedDatabase embedded = EmbeddedDatabase.start(dir, freePort(),
+          "test-" + UUID.randomUUID().toString().replace("-", ""));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           embedded.close();
