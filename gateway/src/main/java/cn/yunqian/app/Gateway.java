@@ -59,11 +59,18 @@ public final class Gateway implements AutoCloseable {
   private final Vertx vertx;
   private final Services services;
   private final HttpServer server;
+  private final EnrolmentModule enrolmentModule;
 
-  private Gateway(Vertx vertx, Services services, HttpServer server) {
+  private Gateway(Vertx vertx, Services services, HttpServer server,
+      EnrolmentModule enrolmentModule) {
     this.vertx = vertx;
     this.services = services;
     this.server = server;
+    this.enrolmentModule = enrolmentModule;
+  }
+
+  public EnrolmentModule enrolmentModule() {
+    return enrolmentModule;
   }
 
   /** Everything below the HTTP layer, shared by the server and the demo. */
@@ -188,22 +195,23 @@ public final class Gateway implements AutoCloseable {
         .compose(services -> services.certificates().start(vertx).map(services))
         .compose(services -> {
           Path uploads = config.dataDir().resolve("uploads");
+          EnrolmentModule enrolmentModule = EnrolmentModule.create(enrolmentConfig,
+              services.signers(), services.tokens(), services.ca(), services.enrolment(),
+              services.secrets(), services.workers(), registry, faces, vendorSms,
+              config.maxImageBytes());
           ApiServer.Services api = new ApiServer.Services(services.signing(),
               services.enrolment(), services.signers(), services.unlock(), services.health(),
               registry, services.secrets().clientToken(), services.secrets().officerToken(),
               services.secrets().reviewerToken(),
               config.maxPdfBytes(), config.maxImageBytes(), config.maxBodyBytes(), uploads,
-              mobileWebDir(), EnrolmentModule.create(enrolmentConfig, services.signers(),
-                  services.tokens(), services.ca(), services.enrolment(), services.secrets(),
-                  services.workers(), registry, faces, vendorSms, config.maxImageBytes()),
-              services.certificates(), services.pinChange(), services.signerKeys());
+              mobileWebDir(), enrolmentModule, services.certificates(), services.pinChange(), services.signerKeys());
           return vertx.createHttpServer(new HttpServerOptions()
                   .setHost(config.httpHost())
                   .setPort(config.httpPort())
                   .setMaxHeaderSize(16 * 1024))
               .requestHandler(ApiServer.router(vertx, api))
               .listen()
-              .map(server -> new Gateway(vertx, services, server));
+              .map(server -> new Gateway(vertx, services, server, enrolmentModule));
         })
         .onFailure(e -> vertx.close());
   }

@@ -1,5 +1,8 @@
 package cn.yunqian.app;
 
+import cn.yunqian.enrolment.EnrolmentLinks;
+import cn.yunqian.enrolment.QrCodes;
+import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -7,6 +10,10 @@ import org.slf4j.LoggerFactory;
 
 /** Command-line entry point: {@code run} starts the gateway, {@code demo} signs files. */
 public final class Main {
+
+  /** Preset and organisation of the enrolment link printed at start, for a first try. */
+  private static final String WELCOME_PRESET = "phone-first";
+  private static final String WELCOME_ORGANISATION = "演示评标机构";
 
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
@@ -58,16 +65,31 @@ public final class Main {
   }
 
   private static void printWelcome(GatewayConfig config, Gateway gateway) {
-    String base = "http://" + ("0.0.0.0".equals(config.httpHost()) ? "localhost" : config.httpHost())
-        + ":" + gateway.port();
-    System.out.println();
-    System.out.println("Yunqian gateway is running.");
-    System.out.println("  Health:        " + base + "/health");
-    System.out.println("  Metrics:       " + base + "/metrics");
-    System.out.println("  Signing API:   POST " + base + "/api/v1/signatures");
-    System.out.println("  Enrolment API: POST " + base + "/api/v1/signers");
-    System.out.println("  Client token:  " + config.dataDir().resolve("secrets/client-api.token"));
-    System.out.println("  Officer token: " + config.dataDir().resolve("secrets/officer-api.token"));
-    System.out.println("Press Ctrl-C to stop.");
+    String base = System.getenv().getOrDefault("YUNQIAN_PUBLIC_BASE_URL", "http://"
+        + ("0.0.0.0".equals(config.httpHost()) ? "localhost" : config.httpHost()) + ":"
+        + gateway.port()).replaceAll("/+$", "");
+    String code = gateway.enrolmentModule().links()
+        .createCode(WELCOME_PRESET, WELCOME_ORGANISATION, 72, "system")
+        .toCompletionStage().toCompletableFuture().join();
+    String enrolUrl = EnrolmentLinks.phoneUrl(base, code);
+    PrintStream out = System.out;
+    out.println();
+    out.println("Yunqian gateway is running.");
+    out.println("  Phone enrolment (" + WELCOME_PRESET + ", valid 72 h): " + enrolUrl);
+    out.print(QrCodes.terminal(enrolUrl));
+    out.println("  Reviewer page: " + base + "/review/index.html (token in "
+        + config.dataDir().resolve("secrets/reviewer-api.token") + ")");
+    out.println("  Health:        " + base + "/health");
+    out.println("  Metrics:       " + base + "/metrics");
+    out.println("  Signing API:   POST " + base + "/api/v1/signatures (token in "
+        + config.dataDir().resolve("secrets/client-api.token") + ")");
+    out.println("  Enrolment API: POST " + base + "/api/v1/signers (token in "
+        + config.dataDir().resolve("secrets/officer-api.token") + ")");
+    if ("127.0.0.1".equals(config.httpHost())) {
+      out.println("  A phone reaches the gateway only with YUNQIAN_HTTP_HOST=0.0.0.0 and"
+          + " YUNQIAN_PUBLIC_BASE_URL=http://<this machine's address>:" + gateway.port());
+    }
+    out.println("Press Ctrl-C to stop.");
   }
+
 }

@@ -31,12 +31,19 @@ public final class EnrolmentModule {
   private final EnrolmentRoutes phoneRoutes;
   private final ReviewRoutes reviewRoutes;
   private final DevOutboxSmsSender outbox;
+  private final EnrolmentLinks links;
 
   private EnrolmentModule(EnrolmentRoutes phoneRoutes, ReviewRoutes reviewRoutes,
-      DevOutboxSmsSender outbox) {
+      DevOutboxSmsSender outbox, EnrolmentLinks links) {
     this.phoneRoutes = phoneRoutes;
     this.reviewRoutes = reviewRoutes;
     this.outbox = outbox;
+    this.links = links;
+  }
+
+  /** Returns the link factory, for links made outside the reviewer API. */
+  public EnrolmentLinks links() {
+    return links;
   }
 
   /**
@@ -80,13 +87,14 @@ public final class EnrolmentModule {
     EnrolmentReview review = new EnrolmentReview(service, tokens, ca, secrets.idNumberKey(),
         workers, sms, registry);
     EnrolmentView view = new EnrolmentView(regions);
+    EnrolmentLinks links = new EnrolmentLinks(service, presets);
     boolean secure = config.publicBaseUrl().map(url -> url.startsWith("https:")).orElse(false);
     return new EnrolmentModule(
         new EnrolmentRoutes(service, steps, review, view,
             config.devMode() ? Optional.of(outbox) : Optional.empty(), secure, maxSignatureBytes),
-        new ReviewRoutes(service, review, view, presets, secrets.reviewerToken(),
+        new ReviewRoutes(service, review, view, links, secrets.reviewerToken(),
             config.publicBaseUrl()),
-        outbox);
+        outbox, links);
   }
 
   /** Adds the phone, reviewer and dev-mode routes, each group with its failure handler. */

@@ -24,22 +24,20 @@ import java.util.UUID;
  */
 final class ReviewRoutes {
 
-  private static final SecureRandom RANDOM = new SecureRandom();
-  private static final int MAX_VALID_HOURS = 24 * 30;
 
   private final EnrolmentService service;
   private final EnrolmentReview review;
   private final EnrolmentView view;
-  private final FlowPresets presets;
+  private final EnrolmentLinks enrolmentLinks;
   private final BearerAuth reviewer;
   private final Optional<String> publicBaseUrl;
 
   ReviewRoutes(EnrolmentService service, EnrolmentReview review, EnrolmentView view,
-      FlowPresets presets, String reviewerToken, Optional<String> publicBaseUrl) {
+      EnrolmentLinks enrolmentLinks, String reviewerToken, Optional<String> publicBaseUrl) {
     this.service = service;
     this.review = review;
     this.view = view;
-    this.presets = presets;
+    this.enrolmentLinks = enrolmentLinks;
     this.reviewer = new BearerAuth("reviewer", reviewerToken);
     this.publicBaseUrl = publicBaseUrl;
   }
@@ -85,32 +83,15 @@ final class ReviewRoutes {
       throw new GatewayException(ErrorCode.INVALID_REQUEST,
           "Field 'organisation' must be at most 100 characters");
     }
-    String presetName = presets.presetForOrganisation(organisation)
-        .orElseGet(() -> EnrolmentRoutes.required(body, "preset"));
-    presets.find(presetName).orElseThrow(() -> new GatewayException(ErrorCode.INVALID_REQUEST,
-        "Unknown preset '" + presetName + "'"));
-
     Object hours = body.getValue("validHours", 72);
-    if (!(hours instanceof Number number) || number.intValue() < 1
-        || number.intValue() > MAX_VALID_HOURS) {
+    if (!(hours instanceof Number number)) {
       throw new GatewayException(ErrorCode.INVALID_REQUEST,
-          "Field 'validHours' must be a whole number from 1 to " + MAX_VALID_HOURS);
+          "Field 'validHours' must be a whole number from 1 to "
+              + EnrolmentLinks.MAX_VALID_HOURS);
     }
-
-    byte[] secret = new byte[24];
-    RANDOM.nextBytes(secret);
-    String code = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-    OffsetDateTime now = service.now();
-    EnrolmentRepository.Link link = new EnrolmentRepository.Link(code, presetName, organisation,
-        now, now.plus(Duration.ofHours(number.intValue())), null);
-
-    service.repository().pool().withTransaction(conn -> service.repository()
-            .insertLink(conn, link)
-            .compose(done -> cn.yunqian.audit.AuditLog.append(conn, new cn.yunqian.audit
-                .AuditEvent("reviewer", "ENROLMENT_LINK_CREATED", null, "SUCCESS",
-                new JsonObject().put("preset", presetName).put("organisation", organisation)
-                    .put("link", code.substring(0, 6))))))
-        .onSuccess(done -> EnrolmentRoutes.send(ctx, 201, linkJson(ctx, link)))
+    String preset = body.getValue("preset") instanceof String text ? text : null;
+    enrolmentLinks.create(preset, organisation, number.intValue(), "reviewer")
+        .onSuccess(link -> EnrolmentRoutes.send(ctx, 201, linkJson(ctx, link)))
         .onFailure(ctx::fail);
   }
 
@@ -205,7 +186,7 @@ final class ReviewRoutes {
   private String enrolUrl(RoutingContext ctx, String code) {
     String base = publicBaseUrl.orElseGet(() -> ctx.request().scheme() + "://"
         + ctx.request().authority());
-    return base.replaceAll("/+$", "") + "/m/enrol.html?link=" + code;
+    return EnrolmentLinks.phoneUrl(base, code);
   }
 
   private static UUID id(RoutingContext ctx) {
