@@ -2,19 +2,16 @@ package cn.yunqian.app;
 
 import cn.yunqian.identity.ResidentIdNumber;
 import cn.yunqian.pin.PinPolicy;
+import cn.yunqian.signer.SignatureImages;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.LocalDate;
 import java.util.random.RandomGenerator;
-import javax.imageio.ImageIO;
 
 /**
  * Made-up identity data for the demo signer: a Chinese name, an ID number that passes the
@@ -89,12 +86,6 @@ public final class DemoSigner {
     g.draw(stroke);
     g.drawLine(30, 100, 320, 95);
     g.dispose();
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ImageIO.write(image, "png", out);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return SignatureImages.toPng(image);
   }
 }

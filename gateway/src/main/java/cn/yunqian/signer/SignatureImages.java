@@ -48,7 +48,7 @@ public final class SignatureImages {
     if (inkPixels(image) < MIN_INK_PIXELS) {
       throw invalid("the signature image is blank");
     }
-    return encode(toArgb(image));
+    return toPng(toArgb(image));
   }
 
   private static BufferedImage decode(byte[] png) {
@@ -104,7 +104,8 @@ public final class SignatureImages {
     return argb;
   }
 
-  private static byte[] encode(BufferedImage image) {
+  /** Encodes an image as PNG. */
+  public static byte[] toPng(BufferedImage image) {
     try {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       ImageIO.write(image, "png", out);

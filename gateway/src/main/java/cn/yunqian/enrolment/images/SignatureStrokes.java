@@ -5,7 +5,6 @@ import cn.yunqian.GatewayException;
 import cn.yunqian.signer.SignatureImages;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import javax.imageio.ImageIO;
 
@@ -42,7 +41,7 @@ public final class SignatureStrokes {
         || ink.height() < MIN_SINGLE_MARK_HEIGHT)) {
       throw invalid("the drawing is a single mark, not a signature");
     }
-    return write(crop(image, ink));
+    return SignatureImages.toPng(crop(image, ink));
   }
 
   private static BufferedImage crop(BufferedImage image, Ink ink) {
@@ -67,16 +66,6 @@ public final class SignatureStrokes {
       return ImageIO.read(new ByteArrayInputStream(png));
     } catch (IOException e) {
       throw invalid("the signature image cannot be decoded");
-    }
-  }
-
-  private static byte[] write(BufferedImage image) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ImageIO.write(image, "png", out);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new IllegalStateException("PNG encoding failed", e);
     }
   }
 
