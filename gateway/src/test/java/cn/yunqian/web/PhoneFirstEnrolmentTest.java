@@ -1,0 +1,17 @@
+package cn.yunqian.web;
+
+import org.junit.jupiter.api.Test;
+
+/** The phone-first preset (SMS login, ID card, region, PIN, face, signature, review). */
+class PhoneFirstEnrolmentTest extends PresetWalkTests {
+
+  @Override
+  String preset() {
+    return "phone-first";
+  }
+
+  @Test
+  void walksFromQrLinkToSignature() throws Exception {
+    walkEndToEnd(Enrolee.random("专家", "王芳"), true);
+  }
+}
