@@ -36,7 +36,8 @@ public final class ApiServer {
       long maxImageBytes,
       long maxBodyBytes,
       Path uploadsDir,
-      Path mobileWebDir) {
+      Path mobileWebDir,
+      cn.yunqian.enrolment.EnrolmentModule enrolmentModule) {
   }
 
   public static Router router(Vertx vertx, Services services) {
@@ -83,6 +84,10 @@ public final class ApiServer {
                     .put("firstBrokenSeq", broken == 0 ? null : broken)
                     .encode()))
             .onFailure(ctx::fail));
+
+    if (services.enrolmentModule() != null) {
+      services.enrolmentModule().mount(router);
+    }
 
     if (Files.isDirectory(services.mobileWebDir())) {
       cn.yunqian.web.WebPages.mount(router, services.mobileWebDir());

@@ -2,7 +2,15 @@ package cn.yunqian.api;
 
 import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
+import java.io.IOException;
+import java.util.Map;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Base64;
 import java.util.UUID;
@@ -12,6 +20,12 @@ import java.util.UUID;
  * missing or malformed field. Values are never echoed back, because some of them are PINs.
  */
 final class RequestFields {
+
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder()
+          .maxStringLength(Integer.MAX_VALUE)
+          .build())
+      .build();
 
   private final JsonObject json;
   private final RoutingContext ctx;
@@ -25,11 +39,7 @@ final class RequestFields {
   static RequestFields of(RoutingContext ctx) {
     String type = ctx.request().getHeader("content-type");
     if (type != null && type.toLowerCase().startsWith("application/json")) {
-      JsonObject body = ctx.body().asJsonObject();
-      if (body == null) {
-        throw new GatewayException(ErrorCode.INVALID_REQUEST, "The JSON body is empty");
-      }
-      return new RequestFields(body, ctx);
+      return new RequestFields(parseObject(ctx.body().buffer()), ctx);
     }
     if (type != null && (type.toLowerCase().startsWith("multipart/form-data")
         || type.toLowerCase().startsWith("application/x-www-form-urlencoded"))) {
@@ -37,6 +47,30 @@ final class RequestFields {
     }
     throw new GatewayException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
         "Send the request as application/json or multipart/form-data, not " + type);
+  }
+
+  /**
+   * Parses a JSON object. Jackson's default limit of 20 MB per string would turn a large
+   * base64 PDF into a parse error, so this parser allows strings up to the body limit, which
+   * BodyHandler has already enforced.
+   */
+  @SuppressWarnings("unchecked")
+  static JsonObject parseObject(Buffer body) {
+    if (body == null || body.length() == 0) {
+      throw new GatewayException(ErrorCode.INVALID_REQUEST, "The JSON body is empty");
+    }
+    try (JsonParser parser = JSON.createParser(body.getBytes())) {
+      Object value = JacksonCodec.fromParser(parser, Object.class);
+      if (value instanceof JsonObject object) {
+        return object;
+      }
+      if (value instanceof Map) {
+        return new JsonObject((Map<String, Object>) value);
+      }
+      throw new GatewayException(ErrorCode.INVALID_REQUEST, "The JSON body must be an object");
+    } catch (IOException | DecodeException e) {
+      throw new GatewayException(ErrorCode.INVALID_REQUEST, "The request body is not valid JSON");
+    }
   }
 
   boolean isJson() {
@@ -84,7 +118,8 @@ final class RequestFields {
           + " bytes");
     }
     try {
-      return Base64.getMimeDecoder().decode(value);
+      // Line breaks are allowed; anything else outside the base64 alphabet is an error.
+      return Base64.getDecoder().decode(value.replaceAll("[\\r\\n]", ""));
     } catch (IllegalArgumentException e) {
       throw new GatewayException(ErrorCode.INVALID_REQUEST, "Field '" + name + "' is not valid"
           + " base64");

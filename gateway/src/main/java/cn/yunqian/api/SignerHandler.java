@@ -75,7 +75,8 @@ final class SignerHandler {
   /** {@code POST /api/v1/admin/signers/:id/unlock}. */
   void unlock(RoutingContext ctx) {
     UUID id = pathId(ctx);
-    JsonObject body = ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
+    JsonObject body = ctx.body().length() == 0 ? new JsonObject()
+        : RequestFields.parseObject(ctx.body().buffer());
     unlock.unlock(id, "officer", body.getString("reason"))
         .onSuccess(signer -> ctx.response()
             .putHeader("content-type", "application/json; charset=utf-8")

@@ -21,7 +21,7 @@ import javax.imageio.ImageIO;
  * GB 11643 check, a random PIN and a handwritten-looking signature image. None of it belongs to
  * a real person.
  */
-final class DemoSigner {
+public final class DemoSigner {
 
   private static final String[] SURNAMES = {"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"};
   private static final String[] GIVEN_NAMES =
@@ -31,20 +31,20 @@ final class DemoSigner {
 
   private final RandomGenerator random;
 
-  DemoSigner(RandomGenerator random) {
+  public DemoSigner(RandomGenerator random) {
     this.random = random;
   }
 
-  DemoSigner() {
+  public DemoSigner() {
     this(new SecureRandom());
   }
 
-  String name() {
+  public String name() {
     return SURNAMES[random.nextInt(SURNAMES.length)]
         + GIVEN_NAMES[random.nextInt(GIVEN_NAMES.length)];
   }
 
-  String idNumber() {
+  public String idNumber() {
     LocalDate birth = LocalDate.of(1960, 1, 1).plusDays(random.nextInt(365 * 35));
     String first17 = REGION_CODE + birth.toString().replace("-", "")
         + String.format("%03d", random.nextInt(1000));
@@ -52,7 +52,7 @@ final class DemoSigner {
   }
 
   /** Returns a random PIN that passes {@link PinPolicy#requireStrong}. */
-  char[] pin(ResidentIdNumber idNumber) {
+  public char[] pin(ResidentIdNumber idNumber) {
     while (true) {
       char[] pin = new char[PinPolicy.LENGTH];
       for (int i = 0; i < pin.length; i++) {
@@ -68,7 +68,7 @@ final class DemoSigner {
   }
 
   /** Draws a few joined pen strokes in dark blue on a transparent 360x120 canvas. */
-  byte[] signatureImage() {
+  public byte[] signatureImage() {
     BufferedImage image = new BufferedImage(360, 120, BufferedImage.TYPE_INT_ARGB);
     Graphics2D g = image.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);

@@ -18,12 +18,15 @@ import java.util.Base64;
  *     number attributes
  * @param clientToken bearer token of evaluation systems calling the signing API
  * @param officerToken bearer token of security officers calling the admin API
+ * @param reviewerToken bearer token of reviewers who create enrolment links and approve or
+ *     reject enrolments
  */
 public record DeploymentSecrets(
     byte[] personalDataKey,
     byte[] idNumberKey,
     String clientToken,
-    String officerToken) {
+    String officerToken,
+    String reviewerToken) {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -41,7 +44,8 @@ public record DeploymentSecrets(
         Base64.getDecoder().decode(readOrCreate(dir.resolve("personal-data.key"), 32)),
         Base64.getDecoder().decode(readOrCreate(dir.resolve("id-number.key"), 32)),
         readOrCreate(dir.resolve("client-api.token"), 32),
-        readOrCreate(dir.resolve("officer-api.token"), 32));
+        readOrCreate(dir.resolve("officer-api.token"), 32),
+        readOrCreate(dir.resolve("reviewer-api.token"), 32));
   }
 
   private static String readOrCreate(Path file, int randomBytes) throws IOException {

@@ -5,6 +5,11 @@ import cn.yunqian.ca.CaPinFile;
 import cn.yunqian.ca.CaSettings;
 import cn.yunqian.ca.CertificateAuthority;
 import cn.yunqian.db.Database;
+import cn.yunqian.enrolment.EnrolmentConfig;
+import cn.yunqian.enrolment.EnrolmentModule;
+import cn.yunqian.enrolment.VendorProviders;
+import cn.yunqian.enrolment.face.FaceVerificationProvider;
+import cn.yunqian.enrolment.sms.SmsSender;
 import cn.yunqian.hsm.HsmModule;
 import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.identity.PersonalDataCipher;
@@ -25,6 +30,9 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +43,6 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
-  /** Label of the token that holds the internal CA's key. */
-  public static final String CA_TOKEN_LABEL = "yunqian-ca";
   private static final String CA_COMMON_NAME = "Yunqian Internal CA";
   private static final Duration CA_VALIDITY = Duration.ofDays(10 * 365);
 
@@ -91,7 +97,7 @@ public final class Gateway implements AutoCloseable {
       Path pinFile = DeploymentSecrets.caPinFile(config.dataDir());
       CaPinFile.createIfMissing(pinFile);
       CertificateAuthority ca = CertificateAuthority.openOrCreate(tokens, new CaSettings(
-          CA_TOKEN_LABEL, pinFile, CA_COMMON_NAME, CA_VALIDITY));
+          config.caTokenLabel(), pinFile, CA_COMMON_NAME, CA_VALIDITY));
       writeCaCertificate(config.dataDir(), ca);
       return new HsmParts(secrets, tokens, ca);
     }).compose(opened -> Database.open(vertx, config).map(database -> {
@@ -121,8 +127,32 @@ public final class Gateway implements AutoCloseable {
 
   /** Starts everything and listens for HTTP. */
   public static Future<Gateway> start(GatewayConfig config) {
+    return start(config, EnrolmentConfig.fromEnvironment(System.getenv()));
+  }
+
+  /** Starts everything with the given enrolment settings; tests pass their own clock. */
+  public static Future<Gateway> start(GatewayConfig config, EnrolmentConfig enrolmentConfig) {
+    return start(config, enrolmentConfig, Map.of());
+  }
+
+  /**
+   * Starts everything with the given enrolment settings and external face-verification
+   * providers by name, one of which {@code YUNQIAN_FACE_PROVIDER} may select.
+   */
+  public static Future<Gateway> start(GatewayConfig config, EnrolmentConfig enrolmentConfig,
+      Map<String, FaceVerificationProvider> faceProviders) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = newVertx(registry);
+    Map<String, FaceVerificationProvider> faces = new HashMap<>(faceProviders);
+    Optional<SmsSender> vendorSms;
+    try {
+      VendorProviders.faceProvider(vertx, System.getenv())
+          .ifPresent(provider -> faces.put(provider.name(), provider));
+      vendorSms = VendorProviders.smsSender(vertx, System.getenv());
+    } catch (IllegalArgumentException e) {
+      vertx.close();
+      return Future.failedFuture(e);
+    }
     return openServices(vertx, config, registry)
         .compose(services -> services.health().probeHsm().map(services))
         .compose(services -> {
@@ -131,7 +161,9 @@ public final class Gateway implements AutoCloseable {
               services.enrolment(), services.signers(), services.unlock(), services.health(),
               registry, services.secrets().clientToken(), services.secrets().officerToken(),
               config.maxPdfBytes(), config.maxImageBytes(), config.maxBodyBytes(), uploads,
-              mobileWebDir());
+              mobileWebDir(), EnrolmentModule.create(enrolmentConfig, services.signers(),
+                  services.tokens(), services.ca(), services.enrolment(), services.secrets(),
+                  services.workers(), registry, faces, vendorSms, config.maxImageBytes()));
           return vertx.createHttpServer(new HttpServerOptions()
                   .setHost(config.httpHost())
                   .setPort(config.httpPort())

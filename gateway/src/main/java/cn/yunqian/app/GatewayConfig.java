@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param embeddedPgDir data folder of the embedded server
  * @param embeddedPgPort port of the embedded server
  * @param pkcs11Library path of the PKCS#11 library
+ * @param caTokenLabel label of the HSM token that holds the internal CA's key
  * @param maxPdfBytes largest PDF accepted for signing
  * @param maxImageBytes largest handwritten signature image accepted
  */
@@ -26,6 +27,7 @@ public record GatewayConfig(
     Path embeddedPgDir,
     int embeddedPgPort,
     String pkcs11Library,
+    String caTokenLabel,
     long maxPdfBytes,
     long maxImageBytes) {
 
@@ -42,6 +44,7 @@ public record GatewayConfig(
         dataDir.resolve("pg"),
         intSetting(env, "YUNQIAN_EMBEDDED_PG_PORT", 54329),
         env.getOrDefault("YUNQIAN_PKCS11_LIBRARY", DEFAULT_PKCS11_LIBRARY),
+        env.getOrDefault("YUNQIAN_CA_TOKEN_LABEL", "yunqian-ca"),
         longSetting(env, "YUNQIAN_MAX_PDF_BYTES", 20L * 1024 * 1024),
         longSetting(env, "YUNQIAN_MAX_IMAGE_BYTES", 512L * 1024));
   }
@@ -49,13 +52,13 @@ public record GatewayConfig(
   /** Returns a copy that binds to another port. */
   public GatewayConfig withHttpPort(int port) {
     return new GatewayConfig(dataDir, httpHost, port, pgUrl, embeddedPgDir, embeddedPgPort,
-        pkcs11Library, maxPdfBytes, maxImageBytes);
+        pkcs11Library, caTokenLabel, maxPdfBytes, maxImageBytes);
   }
 
   /** Returns a copy whose embedded PostgreSQL keeps its data elsewhere, on another port. */
   public GatewayConfig withEmbeddedPg(Path dir, int port) {
     return new GatewayConfig(dataDir, httpHost, httpPort, pgUrl, dir, port, pkcs11Library,
-        maxPdfBytes, maxImageBytes);
+        caTokenLabel, maxPdfBytes, maxImageBytes);
   }
 
   /** Returns the largest HTTP body: a PDF in base64 plus room for the other fields. */

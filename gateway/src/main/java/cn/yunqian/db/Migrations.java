@@ -21,7 +21,8 @@ public final class Migrations {
   private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
 
   /** The migration files, oldest first. Add new ones at the end; never edit an applied one. */
-  public static final List<String> FILES = List.of("V1__signers_and_audit.sql");
+  public static final List<String> FILES = List.of("V1__signers_and_audit.sql",
+      "V2__enrolment.sql");
 
   /** Arbitrary constant that names the migration lock in pg_advisory_xact_lock. */
   private static final long LOCK_KEY = 0x59554e5149414eL;

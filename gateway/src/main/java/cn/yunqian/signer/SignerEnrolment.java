@@ -143,7 +143,7 @@ public final class SignerEnrolment {
   }
 
   /** Derives the lookup hash of an ID number: HMAC-SHA256 under the deployment's key. */
-  byte[] idNumberHash(ResidentIdNumber idNumber) {
+  public byte[] idNumberHash(ResidentIdNumber idNumber) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(idNumberKey, "HmacSHA256"));

@@ -150,8 +150,8 @@ public final class SigningService {
     Future<Void> recorded = audit(request, signer, "PIN_REJECTED", details);
     if (left > 0) {
       return recorded.compose(done -> Future.failedFuture(new GatewayException(
-          ErrorCode.PIN_INCORRECT, "Wrong PIN; " + left + " tries left before the signer is"
-              + " locked")));
+          ErrorCode.PIN_INCORRECT, "Wrong PIN; " + left + (left == 1 ? " try" : " tries")
+              + " left before the signer is locked")));
     }
     return recorded
         .compose(done -> signers.markLocked(signer.id()))

@@ -15,17 +15,17 @@ import java.util.regex.Pattern;
 import org.bouncycastle.cert.X509CertificateHolder;
 
 /** Runs poppler's pdfsig and pdffonts, qpdf and certutil as external processes for tests. */
-final class PdfTools {
+public final class PdfTools {
 
   /** One signature as pdfsig prints it. */
-  record PdfsigSignature(String fieldName, boolean valid, boolean totalDocumentSigned,
+  public record PdfsigSignature(String fieldName, boolean valid, boolean totalDocumentSigned,
       String validation) {}
 
   private static Path nssDirectory;
 
   private PdfTools() {}
 
-  static void requireTools() {
+  public static void requireTools() {
     for (String tool : List.of("pdfsig", "qpdf", "certutil", "pdffonts")) {
       boolean found = false;
       for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
@@ -53,7 +53,7 @@ final class PdfTools {
     return nssDirectory;
   }
 
-  static String pdfsigOutput(Path pdf, String password) throws IOException,
+  public static String pdfsigOutput(Path pdf, String password) throws IOException,
       InterruptedException {
     List<String> command = new ArrayList<>(List.of("pdfsig", "-nssdir",
         "sql:" + nssDirectory(), "-no-ocsp"));
@@ -65,7 +65,7 @@ final class PdfTools {
     return run(command);
   }
 
-  static List<PdfsigSignature> pdfsig(Path pdf, String password) throws IOException,
+  public static List<PdfsigSignature> pdfsig(Path pdf, String password) throws IOException,
       InterruptedException {
     String output = pdfsigOutput(pdf, password);
     List<PdfsigSignature> signatures = new ArrayList<>();
@@ -86,7 +86,7 @@ final class PdfTools {
   }
 
   /** Returns qpdf --check's error and warning lines, with file-specific numbers kept. */
-  static List<String> qpdfProblems(Path pdf, String password) throws IOException,
+  public static List<String> qpdfProblems(Path pdf, String password) throws IOException,
       InterruptedException {
     List<String> command = new ArrayList<>(List.of("qpdf", "--check"));
     if (password != null) {
@@ -106,6 +106,30 @@ final class PdfTools {
       }
     }
     return problems;
+  }
+
+  /**
+   * Adds {@code ca} as a trusted issuer to the NSS database that pdfsig uses, for tests whose
+   * certificates come from another CA than the test PKI (the gateway's own CA, say).
+   */
+  public static synchronized void trust(X509CertificateHolder ca, String nickname)
+      throws IOException, InterruptedException {
+    Path dir = nssDirectory();
+    Path file = dir.resolve(nickname + ".der");
+    Files.write(file, ca.getEncoded());
+    run(List.of("certutil", "-A", "-n", nickname, "-t", "C,C,C", "-i", file.toString(),
+        "-d", "sql:" + dir));
+  }
+
+  /**
+   * Runs pdfsig with its certificate checks as they are by default. With {@code -no-ocsp},
+   * pdfsig 22.12 reports "Unknown issue with Certificate" even for a trusted chain, so this
+   * variant leaves the flag off. Use it only for certificates without an OCSP address (ours),
+   * so that pdfsig has nowhere to connect to.
+   */
+  public static String pdfsigWithCertificateCheck(Path pdf) throws IOException,
+      InterruptedException {
+    return run(List.of("pdfsig", "-nssdir", "sql:" + nssDirectory(), pdf.toString()));
   }
 
   static String pdffonts(Path pdf, String password) throws IOException, InterruptedException {

@@ -1,0 +1,102 @@
+package cn.yunqian.enrolment;
+
+import cn.yunqian.app.DeploymentSecrets;
+import cn.yunqian.ca.CertificateAuthority;
+import cn.yunqian.enrolment.face.FaceVerificationProvider;
+import cn.yunqian.enrolment.flow.FlowPresets;
+import cn.yunqian.enrolment.sms.DevOutboxSmsSender;
+import cn.yunqian.enrolment.sms.SmsCodes;
+import cn.yunqian.enrolment.sms.SmsSender;
+import cn.yunqian.hsm.SignerTokens;
+import cn.yunqian.identity.PersonalDataCipher;
+import cn.yunqian.identity.Regions;
+import cn.yunqian.signer.SignerEnrolment;
+import cn.yunqian.signer.SignerRepository;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.ext.web.Router;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds phone enrolment from the gateway's services and mounts its routes. The SMS sender is
+ * the development outbox until a provider adapter is configured.
+ */
+public final class EnrolmentModule {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EnrolmentModule.class);
+
+  private final EnrolmentRoutes phoneRoutes;
+  private final ReviewRoutes reviewRoutes;
+  private final DevOutboxSmsSender outbox;
+
+  private EnrolmentModule(EnrolmentRoutes phoneRoutes, ReviewRoutes reviewRoutes,
+      DevOutboxSmsSender outbox) {
+    this.phoneRoutes = phoneRoutes;
+    this.reviewRoutes = reviewRoutes;
+    this.outbox = outbox;
+  }
+
+  /**
+   * Creates the module.
+   *
+   * @param faceProviders external providers by name; {@code config.faceProvider()} picks one
+   *     unless it is {@code builtin}
+   * @param vendorSms the configured SMS adapter; when empty, messages go to the development
+   *     outbox, which only logs them (masked)
+   * @throws IllegalArgumentException when the configured face provider is not in the map
+   */
+  public static EnrolmentModule create(EnrolmentConfig config, SignerRepository signers,
+      SignerTokens tokens, CertificateAuthority ca, SignerEnrolment signerEnrolment,
+      DeploymentSecrets secrets, WorkerExecutor workers, MeterRegistry registry,
+      Map<String, FaceVerificationProvider> faceProviders, Optional<SmsSender> vendorSms,
+      long maxSignatureBytes) {
+    Optional<FaceVerificationProvider> face = Optional.empty();
+    if (!"builtin".equals(config.faceProvider())) {
+      face = Optional.ofNullable(faceProviders.get(config.faceProvider()));
+      if (face.isEmpty()) {
+        throw new IllegalArgumentException("YUNQIAN_FACE_PROVIDER names '"
+            + config.faceProvider() + "'; available: builtin " + faceProviders.keySet());
+      }
+    }
+    DevOutboxSmsSender outbox = new DevOutboxSmsSender();
+    SmsSender sms = vendorSms.orElse(outbox);
+    if (vendorSms.isEmpty()) {
+      LOG.warn("No SMS provider configured (YUNQIAN_SMS_PROVIDER); verification codes and"
+          + " results are only logged, masked, by the development outbox");
+    }
+    PersonalDataCipher cipher = new PersonalDataCipher(secrets.personalDataKey());
+    FlowPresets presets = FlowPresets.load(config.presetsFile());
+    Regions regions = Regions.load();
+    EnrolmentRepository repository = new EnrolmentRepository(signers.pool());
+    EnrolmentService service = new EnrolmentService(repository, presets, cipher, config.clock(),
+        registry);
+    SmsCodes codes = new SmsCodes(signers.pool(), sms, secrets.idNumberKey(), config.clock(),
+        config.smsDailyCapPerMobile(), config.smsDailyCapPerIp());
+    EnrolmentSteps steps = new EnrolmentSteps(service, codes, tokens, signerEnrolment, signers,
+        regions, workers, config, face, maxSignatureBytes);
+    EnrolmentReview review = new EnrolmentReview(service, tokens, ca, secrets.idNumberKey(),
+        workers, sms, registry);
+    EnrolmentView view = new EnrolmentView(regions);
+    boolean secure = config.publicBaseUrl().map(url -> url.startsWith("https:")).orElse(false);
+    return new EnrolmentModule(
+        new EnrolmentRoutes(service, steps, review, view,
+            config.devMode() ? Optional.of(outbox) : Optional.empty(), secure, maxSignatureBytes),
+        new ReviewRoutes(service, review, view, presets, secrets.reviewerToken(),
+            config.publicBaseUrl()),
+        outbox);
+  }
+
+  /** Adds the phone, reviewer and dev-mode routes, each group with its failure handler. */
+  public void mount(Router router) {
+    phoneRoutes.mount(router);
+    reviewRoutes.mount(router);
+  }
+
+  /** Returns the development outbox; tests read result messages from it. */
+  public DevOutboxSmsSender outbox() {
+    return outbox;
+  }
+}

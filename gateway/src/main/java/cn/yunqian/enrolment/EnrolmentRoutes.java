@@ -1,0 +1,247 @@
+package cn.yunqian.enrolment;
+
+import cn.yunqian.ErrorCode;
+import cn.yunqian.GatewayException;
+import cn.yunqian.api.BearerAuth;
+import cn.yunqian.enrolment.sms.DevOutboxSmsSender;
+import cn.yunqian.enrolment.sms.SmsTemplate;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.FileUpload;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Base64;
+import java.util.Optional;
+
+/**
+ * The phone's enrolment endpoints under {@code /api/v1/enrolments}, plus the dev-mode SMS
+ * outbox. Parses requests and writes responses, and {@link EnrolmentSteps} checks the contents.
+ */
+public final class EnrolmentRoutes {
+
+  static final String COOKIE = "yq_enrol";
+  private static final String JSON = "application/json; charset=utf-8";
+
+  private final EnrolmentService service;
+  private final EnrolmentSteps steps;
+  private final EnrolmentReview review;
+  private final EnrolmentView view;
+  private final Optional<DevOutboxSmsSender> devOutbox;
+  private final boolean secureCookie;
+  private final long maxSignatureBytes;
+
+  EnrolmentRoutes(EnrolmentService service, EnrolmentSteps steps, EnrolmentReview review,
+      EnrolmentView view, Optional<DevOutboxSmsSender> devOutbox, boolean secureCookie,
+      long maxSignatureBytes) {
+    this.service = service;
+    this.steps = steps;
+    this.review = review;
+    this.view = view;
+    this.devOutbox = devOutbox;
+    this.secureCookie = secureCookie;
+    this.maxSignatureBytes = maxSignatureBytes;
+  }
+
+  /** Adds the phone routes and their failure handler to the router. */
+  void mount(Router router) {
+    router.route("/api/v1/enrolments*").failureHandler(EnrolmentErrors::handle);
+    router.post("/api/v1/enrolments").handler(this::start);
+
+    router.get("/api/v1/enrolments/current").handler(ctx ->
+        respond(ctx, service.current(cookie(ctx))));
+    router.post("/api/v1/enrolments/current/sms/request").handler(ctx -> {
+      JsonObject body = json(ctx);
+      steps.requestSms(cookie(ctx), body.getString("mobile"),
+              ctx.request().remoteAddress().hostAddress())
+          .onSuccess(done -> send(ctx, 200, new JsonObject().put("resendAfterSeconds", 60)))
+          .onFailure(ctx::fail);
+    });
+    router.post("/api/v1/enrolments/current/sms/verify").handler(ctx -> {
+      JsonObject body = json(ctx);
+      respond(ctx, steps.verifySms(cookie(ctx), body.getString("mobile"),
+          body.getString("code")));
+    });
+
+    router.post("/api/v1/enrolments/current/id-card").handler(ctx ->
+        respond(ctx, Future.all(upload(ctx, "front"), upload(ctx, "back"))
+            .compose(both -> steps.idCard(cookie(ctx), both.resultAt(0), both.resultAt(1)))));
+    router.post("/api/v1/enrolments/current/region").handler(ctx ->
+        respond(ctx, steps.region(cookie(ctx), string(json(ctx), "countyCode"))));
+    router.post("/api/v1/enrolments/current/identity").handler(ctx -> {
+      JsonObject body = json(ctx);
+      respond(ctx, steps.identity(cookie(ctx), string(body, "personType"),
+          string(body, "name"), string(body, "idNumber"), string(body, "mobile"),
+          string(body, "code")));
+    });
+    router.post("/api/v1/enrolments/current/pin").handler(ctx -> {
+      JsonObject body = json(ctx);
+      respond(ctx, steps.pin(cookie(ctx), required(body, "pin").toCharArray(),
+          required(body, "pinRepeat").toCharArray()));
+    });
+
+    router.post("/api/v1/enrolments/current/face").handler(this::faceBuiltin);
+    router.post("/api/v1/enrolments/current/face/start").handler(ctx ->
+        steps.faceStart(cookie(ctx), faceReturnUrl(ctx))
+            .onSuccess(url -> send(ctx, 200, new JsonObject().put("redirectUrl", url)))
+            .onFailure(ctx::fail));
+    router.post("/api/v1/enrolments/current/face/result").handler(ctx ->
+        respond(ctx, steps.faceResult(cookie(ctx))));
+    router.post("/api/v1/enrolments/current/face/postpone").handler(ctx ->
+        respond(ctx, steps.facePostpone(cookie(ctx))));
+
+    router.post("/api/v1/enrolments/current/signature").handler(ctx -> {
+      JsonObject body = json(ctx);
+      Object strokes = body.getValue("strokes");
+      if (!(strokes instanceof Number count)) {
+        throw new GatewayException(ErrorCode.INVALID_REQUEST,
+            "Field 'strokes' must be the number of strokes drawn");
+      }
+      respond(ctx, steps.signature(cookie(ctx), base64(body, "png", maxSignatureBytes),
+          count.intValue()));
+    });
+
+    router.post("/api/v1/enrolments/current/back").handler(ctx ->
+        respond(ctx, service.back(cookie(ctx))));
+    router.post("/api/v1/enrolments/current/submit").handler(ctx ->
+        respond(ctx, review.submit(cookie(ctx))));
+    router.post("/api/v1/enrolments/current/:step").handler(ctx -> ctx.fail(
+        EnrolmentService.outOfOrder("Unknown step '" + ctx.pathParam("step") + "'")));
+
+    router.get("/api/v1/dev/sms-outbox").handler(this::devOutbox);
+  }
+
+  private void start(RoutingContext ctx) {
+    String link = required(json(ctx), "link");
+    service.start(link, cookie(ctx))
+        .onSuccess(started -> {
+          if (started.newSessionCookie() != null) {
+            ctx.response().addCookie(Cookie.cookie(COOKIE, started.newSessionCookie())
+                .setHttpOnly(true)
+                .setSameSite(CookieSameSite.LAX)
+                .setSecure(secureCookie)
+                .setPath("/api/v1/enrolments"));
+          }
+          send(ctx, started.newSessionCookie() != null ? 201 : 200,
+              view.phoneState(started.enrolment()));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void faceBuiltin(RoutingContext ctx) {
+    JsonObject body = json(ctx);
+    Object liveness = body.getValue("livenessScore");
+    Object faces = body.getValue("faceCount");
+    if (!(liveness instanceof Number score) || !(faces instanceof Number count)) {
+      throw new GatewayException(ErrorCode.INVALID_REQUEST,
+          "Fields 'livenessScore' and 'faceCount' must be numbers");
+    }
+    respond(ctx, steps.faceBuiltin(cookie(ctx),
+        base64(body, "evidenceJpeg", EnrolmentConfig.MAX_FACE_FRAME_BYTES),
+        score.doubleValue(), count.intValue()));
+  }
+
+  private void devOutbox(RoutingContext ctx) {
+    if (devOutbox.isEmpty()) {
+      ctx.fail(404);
+      return;
+    }
+    String mobile = ctx.queryParams().get("mobile");
+    Optional<String> code = mobile == null ? Optional.empty() : devOutbox.get().lastCode(mobile);
+    if (code.isEmpty()) {
+      ctx.fail(404);
+      return;
+    }
+    send(ctx, 200, new JsonObject()
+        .put("mobile", mobile)
+        .put("code", code.get())
+        .put("lastResult", devOutbox.get().lastMessage(mobile, SmsTemplate.ENROLMENT_RESULT)
+            .map(parameters -> parameters.get("outcome")).orElse(null)));
+  }
+
+  private String faceReturnUrl(RoutingContext ctx) {
+    return ctx.request().scheme() + "://" + ctx.request().authority() + "/m/enrol.html?face=done";
+  }
+
+  private Future<byte[]> upload(RoutingContext ctx, String part) {
+    FileUpload file = ctx.fileUploads().stream()
+        .filter(upload -> part.equals(upload.name()))
+        .findFirst()
+        .orElseThrow(() -> new GatewayException(ErrorCode.INVALID_REQUEST,
+            "The multipart form has no '" + part + "' file part"));
+    if (file.size() > EnrolmentConfig.MAX_PHOTO_BYTES) {
+      throw new GatewayException(ErrorCode.PAYLOAD_TOO_LARGE, "The " + part + " photo is "
+          + file.size() + " bytes, over the limit of " + EnrolmentConfig.MAX_PHOTO_BYTES);
+    }
+    return ctx.vertx().fileSystem().readFile(file.uploadedFileName()).map(Buffer::getBytes);
+  }
+
+  private void respond(RoutingContext ctx, Future<Enrolment> result) {
+    result.onSuccess(enrolment -> send(ctx, 200, view.phoneState(enrolment)))
+        .onFailure(ctx::fail);
+  }
+
+  static void send(RoutingContext ctx, int status, Object body) {
+    String text = body instanceof JsonArray array ? array.encode() : ((JsonObject) body).encode();
+    ctx.response().setStatusCode(status).putHeader("content-type", JSON).end(text);
+  }
+
+  private static String cookie(RoutingContext ctx) {
+    Cookie cookie = ctx.request().getCookie(COOKIE);
+    return cookie == null ? null : cookie.getValue();
+  }
+
+  static JsonObject json(RoutingContext ctx) {
+    String type = ctx.request().getHeader("content-type");
+    if (type == null || !type.toLowerCase().startsWith("application/json")) {
+      throw new GatewayException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          "Send this request as application/json");
+    }
+    JsonObject body = ctx.body().asJsonObject();
+    if (body == null) {
+      throw new GatewayException(ErrorCode.INVALID_REQUEST, "The JSON body is empty");
+    }
+    return body;
+  }
+
+  static String string(JsonObject body, String name) {
+    Object value = body.getValue(name);
+    if (value != null && !(value instanceof String)) {
+      throw new GatewayException(ErrorCode.INVALID_REQUEST, "Field '" + name
+          + "' must be a string");
+    }
+    return (String) value;
+  }
+
+  static String required(JsonObject body, String name) {
+    String value = string(body, name);
+    if (value == null || value.isEmpty()) {
+      throw new GatewayException(ErrorCode.INVALID_REQUEST, "Field '" + name + "' is missing");
+    }
+    return value;
+  }
+
+  private static byte[] base64(JsonObject body, String name, long maxBytes) {
+    String value = required(body, name);
+    int comma = value.startsWith("data:") ? value.indexOf(',') : -1;
+    String data = comma >= 0 ? value.substring(comma + 1) : value;
+    if ((long) data.length() * 3 / 4 > maxBytes + 3) {
+      throw new GatewayException(ErrorCode.PAYLOAD_TOO_LARGE, "Field '" + name
+          + "' is larger than " + maxBytes + " bytes");
+    }
+    try {
+      return Base64.getMimeDecoder().decode(data);
+    } catch (IllegalArgumentException e) {
+      throw new GatewayException(ErrorCode.INVALID_REQUEST, "Field '" + name
+          + "' is not valid base64");
+    }
+  }
+
+  /** Reads the reviewer's bearer token; used by {@link ReviewRoutes}. */
+  static BearerAuth reviewer(String token) {
+    return new BearerAuth("reviewer", token);
+  }
+}
