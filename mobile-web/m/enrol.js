@@ -11,6 +11,7 @@ const { createApp, reactive, ref, computed, watch, nextTick, onMounted } = Vue;
 /** Button texts of the seed products; the gateway's state.labels overrides them. */
 const DEFAULT_LABELS = {
   smsSend: '获取验证码',
+  login: '登录',
   signatureStart: '点我签名',
   signatureClear: '重新签名',
   faceStart: '开始认证',
@@ -29,6 +30,19 @@ const STEP_TITLES = {
   signature: '签名采集',
   review: '确认提交',
   result: '认证完成',
+};
+
+/** Two-character names for the step bar, which has room for about 45 px per step. */
+const STEP_SHORT_TITLES = {
+  'sms-login': '登录',
+  'id-card': '证件',
+  region: '地区',
+  identity: '信息',
+  pin: 'PIN',
+  face: '人脸',
+  signature: '签名',
+  review: '确认',
+  result: '完成',
 };
 
 const STATUS_TEXT = {
@@ -94,16 +108,14 @@ const app = createApp({
       return STEP_TITLES[view.value] || '云签信息采集';
     });
 
-    // Going back is allowed only to steps that can be redone. The key is generated at the PIN
-    // step, so once it is done neither it nor any earlier step can be reopened.
+    // Going back is allowed only before the PIN step is done: the key is generated there, so
+    // the gateway rejects going back from then on.
     const canGoBack = computed(() => {
       const s = state.value;
       if (!s || view.value === 'result' || view.value === 'loading') {
         return false;
       }
-      const index = steps.value.indexOf(s.current);
-      const pinIndex = steps.value.indexOf('pin');
-      return index > 0 && (pinIndex < 0 || index <= pinIndex || index - 1 > pinIndex);
+      return steps.value.indexOf(s.current) > 0 && !(s.completed || []).includes('pin');
     });
 
     const identityAsksMobile = computed(() => !steps.value.includes('sms-login'));
@@ -128,6 +140,10 @@ const app = createApp({
 
     function stepTitle(step) {
       return STEP_TITLES[step] || step;
+    }
+
+    function stepShortTitle(step) {
+      return steps.value.length > 5 ? STEP_SHORT_TITLES[step] || step : stepTitle(step);
     }
 
     function isDone(step) {
@@ -353,8 +369,8 @@ const app = createApp({
       state, error, busy, countdown, showAgreement, signatureStarted, previews, form, face,
       faceVideo, signatureCanvas, L, stepBar, view, activeIndex, title, canGoBack,
       identityAsksMobile, statusText, resultIcon, personTypes: ['专家', '代理', '监督', '甲方'],
-      areaList, stepTitle, isDone, sendSms, login, pickPhoto, submitIdCard, submitRegion,
-      submitIdentity, submitPin, startFace, postponeFace, clearSignature, submitSignature,
+      areaList, stepTitle, stepShortTitle, isDone, sendSms, login, pickPhoto, submitIdCard,
+      submitRegion, submitIdentity, submitPin, startFace, postponeFace, clearSignature, submitSignature,
       submitAll, goBack,
     };
   },

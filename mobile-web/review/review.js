@@ -164,7 +164,7 @@ async function openDetail(id) {
   const fields = $('detail-fields');
   fields.replaceChildren();
   const rows = [['人员类型', detail.personType], ['身份证号', detail.idNumber],
-    ['手机号', detail.mobile], ['所在地区', detail.regionName || detail.countyCode],
+    ['手机号', detail.mobile], ['所在地区', detail.region || detail.countyCode],
     ['流程', PRESET_NAMES[detail.preset] || detail.preset], ['状态', detail.status]];
   for (const [name, value] of rows) {
     const dt = document.createElement('dt');

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.yunqian.signing.SignatureVerifier;
+import com.google.zxing.BinaryBitmap;
+import com.google.zxing.RGBLuminanceSource;
+import com.google.zxing.ReaderException;
+import com.google.zxing.common.HybridBinarizer;
+import com.google.zxing.qrcode.QRCodeReader;
 import cn.yunqian.signing.VerifiedSignature;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -13,6 +18,7 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -81,9 +87,31 @@ final class EnrolmentWalk {
         browser.script("const img = document.getElementById('link-qr');"
             + " return img.complete && img.naturalWidth > 0;")));
     browser.screenshot("review-link-qr");
-    String url = browser.textOf("#link-url");
-    assertTrue(url.contains("/m/enrol.html?link="), "link URL: " + url);
-    return url;
+    String shownUrl = browser.textOf("#link-url");
+    String qrUrl = decodeQr(String.valueOf(browser.script(
+        "const img = document.getElementById('link-qr');"
+            + " const canvas = document.createElement('canvas');"
+            + " canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;"
+            + " canvas.getContext('2d').drawImage(img, 0, 0);"
+            + " return canvas.toDataURL('image/png').split(',')[1];")));
+    assertEquals(shownUrl, qrUrl, "URL in the QR code");
+    assertTrue(qrUrl.contains("/m/enrol.html?link="), "link URL: " + qrUrl);
+    return qrUrl;
+  }
+
+  /** Decodes the QR code in a base64 PNG with ZXing and returns its text. */
+  private static String decodeQr(String pngBase64) throws IOException {
+    BufferedImage image = ImageIO.read(new ByteArrayInputStream(
+        Base64.getDecoder().decode(pngBase64)));
+    int[] pixels = image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0,
+        image.getWidth());
+    BinaryBitmap bitmap = new BinaryBitmap(new HybridBinarizer(
+        new RGBLuminanceSource(image.getWidth(), image.getHeight(), pixels)));
+    try {
+      return new QRCodeReader().decode(bitmap).getText();
+    } catch (ReaderException e) {
+      throw new AssertionError("the reviewer page's QR image does not decode: " + e, e);
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ package cn.yunqian.web;
 
 import cn.yunqian.app.Gateway;
 import cn.yunqian.app.GatewayConfig;
+import cn.yunqian.enrolment.EnrolmentConfig;
 import cn.yunqian.hsm.TestHsm;
 import cn.yunqian.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
@@ -62,7 +63,8 @@ final class TestGateway {
     env.put("YUNQIAN_PG_URL", TestDatabase.newDatabaseUrl());
     env.put("YUNQIAN_PKCS11_LIBRARY", TestHsm.DEFAULT_LIBRARY);
     env.put("YUNQIAN_DEV_MODE", "true");
-    Gateway gateway = Gateway.start(GatewayConfig.fromEnvironment(env))
+    Gateway gateway = Gateway.start(GatewayConfig.fromEnvironment(env),
+            EnrolmentConfig.fromEnvironment(env))
         .toCompletionStage().toCompletableFuture().join();
     return new TestGateway(gateway, dataDir);
   }
