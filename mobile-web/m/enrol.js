@@ -1,4 +1,4 @@
-// Phone enrolment page: shows the step the gateway says is current, submits it, and reloads
+// Phone enrolment page: shows the step the gateway reports as current, submits it, and reloads
 // the state, so a reopened page resumes where the person left off.
 import { areaList } from '/m/vendor/@vant/area-data/dist/index.js';
 import { ApiError, currentState, openEnrolment, submitStep } from './api.js';
@@ -8,7 +8,7 @@ import { isValidIdNumber } from './id-number.js';
 
 const { createApp, reactive, ref, computed, watch, nextTick, onMounted } = Vue;
 
-/** Button texts of the seed products; the gateway's state.labels overrides them. */
+/** Default button texts; the gateway's state.labels overrides them. */
 const DEFAULT_LABELS = {
   smsSend: '获取验证码',
   login: '登录',
@@ -76,7 +76,10 @@ const app = createApp({
     let signature = null;
     let countdownTimer = null;
 
-    const L = computed(() => ({ ...DEFAULT_LABELS, ...((state.value && state.value.labels) || {}) }));
+    const L = computed(() => ({
+      ...DEFAULT_LABELS,
+      ...((state.value && state.value.labels) || {}),
+    }));
     const steps = computed(() => (state.value ? state.value.steps || [] : []));
     const stepBar = computed(() => steps.value);
 
@@ -266,6 +269,8 @@ const app = createApp({
 
     const startFace = () => run(async () => {
       if (!face.consent) fail('请先阅读并勾选同意《认证服务协议》');
+      // NOTE: the enrolment state does not name the configured face provider yet, so this
+      // redirect to an external provider runs only once the gateway adds faceProvider.
       if (state.value.faceProvider === 'external') {
         const reply = await submitStep('face/start');
         window.location.href = reply.redirectUrl;
@@ -325,8 +330,8 @@ const app = createApp({
       await refresh();
     });
 
-    // The mount container's own attributes are not part of the template, so the current view
-    // is copied onto it here; browser tests and styles read #app[data-step].
+    // Vue does not compile the mount container's own attributes, so the view is copied onto
+    // it here. Browser tests read #app[data-step].
     watch(view, (current) => {
       document.getElementById('app').dataset.step = current;
     }, { immediate: true });
@@ -370,7 +375,8 @@ const app = createApp({
       faceVideo, signatureCanvas, L, stepBar, view, activeIndex, title, canGoBack,
       identityAsksMobile, statusText, resultIcon, personTypes: ['专家', '代理', '监督', '甲方'],
       areaList, stepTitle, stepShortTitle, isDone, sendSms, login, pickPhoto, submitIdCard,
-      submitRegion, submitIdentity, submitPin, startFace, postponeFace, clearSignature, submitSignature,
+      submitRegion, submitIdentity, submitPin, startFace, postponeFace, clearSignature,
+      submitSignature,
       submitAll, goBack,
     };
   },

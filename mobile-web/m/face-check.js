@@ -9,9 +9,9 @@ const JPEG_QUALITY = 0.85;
 let humanPromise = null;
 
 /**
- * Picks the TensorFlow.js backend. Software WebGL (SwiftShader, llvmpipe) is slower than the
- * plain CPU backend, so it is skipped: in headless Chromium with --disable-gpu the first
- * detection took about 14 s on humangl and about 6 s on cpu (2-core development machine).
+ * Picks the TensorFlow.js backend. Software WebGL (SwiftShader, llvmpipe) is skipped because
+ * it was slower than the CPU backend: with human 3.3.6 in headless Chromium 156 with
+ * --disable-gpu on 2 cores, the first detection took about 14 s on humangl and 6 s on cpu.
  */
 function chooseBackend() {
   try {

@@ -41,30 +41,16 @@ export class SignatureCapture {
 
   /** Returns the signature as base64 PNG, cropped to the ink with a small transparent margin. */
   trimmedPngBase64() {
-    const { width, height } = this.canvas;
-    const pixels = this.canvas.getContext('2d').getImageData(0, 0, width, height).data;
-    let top = height;
-    let left = width;
-    let bottom = -1;
-    let right = -1;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        if (pixels[(y * width + x) * 4 + 3] !== 0) {
-          if (y < top) top = y;
-          if (y > bottom) bottom = y;
-          if (x < left) left = x;
-          if (x > right) right = x;
-        }
-      }
-    }
-    if (bottom < 0) {
+    const bounds = inkBounds(this.canvas);
+    if (!bounds) {
       return null;
     }
     const margin = 8;
-    left = Math.max(0, left - margin);
-    top = Math.max(0, top - margin);
-    right = Math.min(width - 1, right + margin);
-    bottom = Math.min(height - 1, bottom + margin);
+    const left = Math.max(0, bounds.left - margin);
+    const top = Math.max(0, bounds.top - margin);
+    const right = Math.min(this.canvas.width - 1, bounds.right + margin);
+    const bottom = Math.min(this.canvas.height - 1, bounds.bottom + margin);
+
     const trimmed = document.createElement('canvas');
     trimmed.width = right - left + 1;
     trimmed.height = bottom - top + 1;
@@ -77,4 +63,25 @@ export class SignatureCapture {
     window.removeEventListener('resize', this.resize);
     this.pad.off();
   }
+}
+
+/** Returns the bounding box of the non-transparent pixels, or null for an empty canvas. */
+function inkBounds(canvas) {
+  const { width, height } = canvas;
+  const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+  let top = height;
+  let left = width;
+  let bottom = -1;
+  let right = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (pixels[(y * width + x) * 4 + 3] !== 0) {
+        top = Math.min(top, y);
+        bottom = Math.max(bottom, y);
+        left = Math.min(left, x);
+        right = Math.max(right, x);
+      }
+    }
+  }
+  return bottom < 0 ? null : { top, left, bottom, right };
 }

@@ -173,9 +173,16 @@ async function openDetail(id) {
     dd.textContent = value == null ? '—' : String(value);
     fields.append(dt, dd);
   }
+  await loadDetailImages(id);
+  $('reject-reason').value = '';
+  $('detail').hidden = false;
+}
+
+async function loadDetailImages(id) {
   const base = `${ADMIN}/enrolments/${encodeURIComponent(id)}`;
-  const images = [['detail-id-front', `${base}/id-card/front`], ['detail-id-back', `${base}/id-card/back`],
-    ['detail-face', `${base}/face-evidence`], ['detail-signature', `${base}/signature`]];
+  const images = [['detail-id-front', `${base}/id-card/front`],
+    ['detail-id-back', `${base}/id-card/back`], ['detail-face', `${base}/face-evidence`],
+    ['detail-signature', `${base}/signature`]];
   for (const [element, path] of images) {
     try {
       $(element).src = await imageUrl(path);
@@ -186,8 +193,6 @@ async function openDetail(id) {
       if (e.status !== 404) throw e;
     }
   }
-  $('reject-reason').value = '';
-  $('detail').hidden = false;
 }
 
 async function decide(action) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.yunqian.signing.SignatureVerifier;
 import com.google.zxing.BinaryBitmap;
+import com.google.zxing.DecodeHintType;
 import com.google.zxing.RGBLuminanceSource;
 import com.google.zxing.ReaderException;
 import com.google.zxing.common.HybridBinarizer;
@@ -48,7 +49,7 @@ final class EnrolmentWalk {
   private static final Map<String, Duration> SLOW_STEPS = Map.of(
       "pin", Duration.ofSeconds(90),
       "face", Duration.ofSeconds(120));
-  /** Three strokes of 王 plus the vertical one, as offsets from the canvas centre. */
+  /** The three horizontal strokes of 王 and its vertical one, as offsets from the canvas centre. */
   static final List<int[][]> SIGNATURE_STROKES = List.of(
       new int[][] {{-60, -50}, {-20, -52}, {20, -50}, {60, -48}},
       new int[][] {{-45, 0}, {0, 2}, {45, 0}},
@@ -108,7 +109,9 @@ final class EnrolmentWalk {
     BinaryBitmap bitmap = new BinaryBitmap(new HybridBinarizer(
         new RGBLuminanceSource(image.getWidth(), image.getHeight(), pixels)));
     try {
-      return new QRCodeReader().decode(bitmap).getText();
+      // The gateway renders the code without noise, so the pure-barcode path of ZXing applies.
+      return new QRCodeReader().decode(bitmap, Map.of(DecodeHintType.PURE_BARCODE, Boolean.TRUE))
+          .getText();
     } catch (ReaderException e) {
       throw new AssertionError("the reviewer page's QR image does not decode: " + e, e);
     }
@@ -329,7 +332,7 @@ final class EnrolmentWalk {
     assertEquals(expected, ticked, "ticked steps on the result page: " + page);
   }
 
-  /** Writes a stand-in ID card photo: a JPEG with the side's name, as a phone camera makes. */
+  /** Writes a stand-in ID card photo: a JPEG with the side's name, in place of a camera photo. */
   private static Path idCardPhoto(String side) throws IOException {
     Path file = Path.of("target", "browser-inputs", "id-" + side + ".jpg").toAbsolutePath();
     if (Files.exists(file)) {

@@ -41,11 +41,13 @@ final class PhoneBrowser implements AutoCloseable {
       + " WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64";
 
   private final ChromeDriver driver;
+  private final Path profile;
   private final Path screenshotDir;
   private int screenshotNumber;
 
-  private PhoneBrowser(ChromeDriver driver, Path screenshotDir) {
+  private PhoneBrowser(ChromeDriver driver, Path profile, Path screenshotDir) {
     this.driver = driver;
+    this.profile = profile;
     this.screenshotDir = screenshotDir;
   }
 
@@ -87,7 +89,7 @@ final class PhoneBrowser implements AutoCloseable {
     Path shots = Path.of("target", "screenshots", name);
     deleteScreenshots(shots);
     Files.createDirectories(shots);
-    return new PhoneBrowser(driver, shots);
+    return new PhoneBrowser(driver, profile, shots);
   }
 
   WebDriver driver() {
@@ -120,20 +122,21 @@ final class PhoneBrowser implements AutoCloseable {
   }
 
   /**
-   * Waits until {@code condition} holds. On timeout, saves a {@code failed-<what>} screenshot
-   * and fails with the page's #error text and the browser console.
+   * Waits until {@code condition} holds. On timeout, saves a {@code failed-<description>}
+   * screenshot and fails with the page's #error text and the browser console.
    */
-  void await(String what, Duration timeout, java.util.function.BooleanSupplier condition) {
+  void await(String description, Duration timeout,
+      java.util.function.BooleanSupplier condition) {
     try {
       new WebDriverWait(driver, timeout).until(d -> condition.getAsBoolean());
     } catch (TimeoutException e) {
       String shot;
       try {
-        shot = screenshot("failed-" + what.replaceAll("[^a-z0-9]+", "-")).toString();
+        shot = screenshot("failed-" + description.replaceAll("[^a-z0-9]+", "-")).toString();
       } catch (IOException io) {
         shot = "(screenshot failed: " + io + ")";
       }
-      throw new AssertionError("timed out after " + timeout + " waiting for " + what
+      throw new AssertionError("timed out after " + timeout + " waiting for " + description
           + "; #error shows '" + textOf("#error") + "'; screenshot " + shot + "\n"
           + consoleLog(), e);
     }
@@ -227,5 +230,12 @@ final class PhoneBrowser implements AutoCloseable {
   @Override
   public void close() {
     driver.quit();
+    try (var paths = Files.walk(profile)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    } catch (IOException e) {
+      System.err.println("Failed to delete the Chromium profile " + profile + ": " + e);
+    }
   }
 }

@@ -2,7 +2,9 @@ package cn.yunqian.web;
 
 import org.junit.jupiter.api.Test;
 
-/** The phone-first preset (SMS login, ID card, region, PIN, face, signature, review). */
+/**
+ * The phone-first preset: SMS login, ID card, identity, region, PIN, face, signature, review.
+ */
 class PhoneFirstEnrolmentTest extends PresetWalkTests {
 
   @Override

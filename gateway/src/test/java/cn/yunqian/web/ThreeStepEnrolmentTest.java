@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The three-step preset (signature, identity, face) and going back with 上一步. */
+/** The three-step preset (signature, identity, face, then the PIN) and going back with 上一步. */
 class ThreeStepEnrolmentTest extends PresetWalkTests {
 
   @Override
