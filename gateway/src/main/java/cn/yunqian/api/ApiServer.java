@@ -105,6 +105,7 @@ public final class ApiServer {
     }
 
     if (Files.isDirectory(services.mobileWebDir())) {
+      cn.yunqian.web.WebPages.mount(router, services.mobileWebDir());
       router.get("/*").handler(StaticHandler.create(
               io.vertx.ext.web.handler.FileSystemAccess.ROOT,
               services.mobileWebDir().toAbsolutePath().toString())

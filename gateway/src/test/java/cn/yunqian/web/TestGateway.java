@@ -1,0 +1,162 @@
+package cn.yunqian.web;
+
+import cn.yunqian.app.Gateway;
+import cn.yunqian.app.GatewayConfig;
+import cn.yunqian.enrolment.EnrolmentConfig;
+import cn.yunqian.hsm.TestHsm;
+import cn.yunqian.testing.TestDatabase;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The real gateway, started in this test JVM once and shared by the browser test classes: its
+ * own data folder under {@code target/browser-gateway}, a fresh database, the test SoftHSM2
+ * module, dev mode (SMS codes readable from the dev outbox) and a free loopback port. Only one
+ * gateway per JVM can exist because the internal CA's token label is fixed.
+ */
+final class TestGateway {
+
+  private static TestGateway shared;
+
+  private final Gateway gateway;
+  private final Path dataDir;
+  private final HttpClient http = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
+
+  private TestGateway(Gateway gateway, Path dataDir) {
+    this.gateway = gateway;
+    this.dataDir = dataDir;
+  }
+
+  /** Returns the shared gateway, starting it on first use; it stops when the JVM exits. */
+  static synchronized TestGateway shared() {
+    if (shared == null) {
+      shared = start();
+      Runtime.getRuntime().addShutdownHook(new Thread(shared.gateway::close));
+    }
+    return shared;
+  }
+
+  private static TestGateway start() {
+    TestHsm.module();
+    Path dataDir = Path.of("target", "browser-gateway").toAbsolutePath();
+    deleteRecursively(dataDir);
+    Map<String, String> env = new HashMap<>();
+    env.put("YUNQIAN_DATA_DIR", dataDir.toString());
+    env.put("YUNQIAN_HTTP_HOST", "127.0.0.1");
+    env.put("YUNQIAN_HTTP_PORT", "0");
+    env.put("YUNQIAN_PG_URL", TestDatabase.newDatabaseUrl());
+    env.put("YUNQIAN_PKCS11_LIBRARY", TestHsm.DEFAULT_LIBRARY);
+    env.put("YUNQIAN_DEV_MODE", "true");
+    Gateway gateway = Gateway.start(GatewayConfig.fromEnvironment(env),
+            EnrolmentConfig.fromEnvironment(env))
+        .toCompletionStage().toCompletableFuture().join();
+    return new TestGateway(gateway, dataDir);
+  }
+
+  String baseUrl() {
+    return "http://127.0.0.1:" + gateway.port();
+  }
+
+  String reviewerToken() {
+    return secret("reviewer-api.token");
+  }
+
+  String clientToken() {
+    return secret("client-api.token");
+  }
+
+  private String secret(String file) {
+    try {
+      return Files.readString(dataDir.resolve("secrets").resolve(file), StandardCharsets.US_ASCII)
+          .trim();
+    } catch (IOException e) {
+      throw new UncheckedIOException("the gateway did not create secrets/" + file, e);
+    }
+  }
+
+  /** Returns the last SMS code that dev mode recorded for the number, waiting up to 5 s. */
+  String lastSmsCode(String mobile) throws Exception {
+    String path = "/api/v1/dev/sms-outbox?mobile=" + URLEncoder.encode(mobile,
+        StandardCharsets.UTF_8);
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (true) {
+      HttpResponse<String> response = send(HttpRequest.newBuilder(uri(path)).GET(), null);
+      if (response.statusCode() == 200) {
+        return new JsonObject(response.body()).getString("code");
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no SMS code for " + mobile + " in the dev outbox: HTTP "
+            + response.statusCode() + " " + response.body());
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** Sends a JSON request with the bearer token and returns the response, whatever its status. */
+  HttpResponse<String> json(String method, String path, String token, JsonObject body)
+      throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
+        .method(method, body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body.encode()))
+        .header("content-type", "application/json");
+    return send(request, token);
+  }
+
+  /** Sends a JSON request and returns the binary response body, failing on a non-2xx status. */
+  byte[] jsonForBytes(String path, String token, JsonObject body) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(uri(path))
+        .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
+        .header("content-type", "application/json")
+        .header("authorization", "Bearer " + token)
+        .timeout(Duration.ofSeconds(60))
+        .build();
+    HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    if (response.statusCode() / 100 != 2) {
+      throw new AssertionError(path + " returned HTTP " + response.statusCode() + ": "
+          + new String(response.body(), StandardCharsets.UTF_8));
+    }
+    return response.body();
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request, String token) throws Exception {
+    if (token != null) {
+      request.header("authorization", "Bearer " + token);
+    }
+    return http.send(request.timeout(Duration.ofSeconds(60)).build(),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  private URI uri(String path) {
+    return URI.create(baseUrl() + path);
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to empty " + dir, e);
+    }
+  }
+}
