@@ -3,8 +3,6 @@ package cn.yunqian.web;
 import cn.yunqian.app.Gateway;
 import cn.yunqian.app.GatewayConfig;
 import cn.yunqian.enrolment.EnrolmentConfig;
-import cn.yunqian.hsm.TestHsm;
-import cn.yunqian.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,16 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The real gateway, started in this test JVM once and shared by the browser test classes: its
- * own data folder under {@code target/browser-gateway}, a fresh database, the test SoftHSM2
- * module, dev mode (SMS codes readable from the dev outbox) and a free loopback port. Only one
- * gateway per JVM can exist because the internal CA's token label is fixed.
+ * own data folder, CA token and database (see {@link cn.yunqian.testing.TestGateway}), dev mode
+ * (SMS codes readable from the dev outbox) and a free loopback port.
  */
 final class TestGateway {
 
@@ -53,20 +47,11 @@ final class TestGateway {
   }
 
   private static TestGateway start() {
-    TestHsm.module();
-    Path dataDir = Path.of("target", "browser-gateway").toAbsolutePath();
-    deleteRecursively(dataDir);
-    Map<String, String> env = new HashMap<>();
-    env.put("YUNQIAN_DATA_DIR", dataDir.toString());
-    env.put("YUNQIAN_HTTP_HOST", "127.0.0.1");
-    env.put("YUNQIAN_HTTP_PORT", "0");
-    env.put("YUNQIAN_PG_URL", TestDatabase.newDatabaseUrl());
-    env.put("YUNQIAN_PKCS11_LIBRARY", TestHsm.DEFAULT_LIBRARY);
-    env.put("YUNQIAN_DEV_MODE", "true");
-    Gateway gateway = Gateway.start(GatewayConfig.fromEnvironment(env),
-            EnrolmentConfig.fromEnvironment(env))
+    Map<String, String> env = Map.of("YUNQIAN_DEV_MODE", "true");
+    GatewayConfig config = cn.yunqian.testing.TestGateway.config("browser", env);
+    Gateway gateway = Gateway.start(config, EnrolmentConfig.fromEnvironment(env))
         .toCompletionStage().toCompletableFuture().join();
-    return new TestGateway(gateway, dataDir);
+    return new TestGateway(gateway, config.dataDir());
   }
 
   String baseUrl() {
@@ -147,16 +132,4 @@ final class TestGateway {
     return URI.create(baseUrl() + path);
   }
 
-  private static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("failed to empty " + dir, e);
-    }
-  }
 }
