@@ -269,10 +269,8 @@ const app = createApp({
 
     const startFace = () => run(async () => {
       if (!face.consent) fail('请先阅读并勾选同意《认证服务协议》');
-      // NOTE: the enrolment state does not name the configured face provider yet, so this
-      // redirect to an external provider runs only once the gateway adds faceProvider.
       if (state.value.faceProvider === 'external') {
-        const reply = await submitStep('face/start');
+        const reply = await submitStep('face/start', { consent: true });
         window.location.href = reply.redirectUrl;
         return;
       }
@@ -287,7 +285,7 @@ const app = createApp({
         if (found.faceCount === 0) fail('没有检测到人脸');
         if (found.faceCount > 1) fail('画面中有多张人脸，请单独面对镜头后重试');
         face.progress = '正在提交认证…';
-        await submitStep('face', found);
+        await submitStep('face', { ...found, consent: true });
         face.progress = '';
         await refresh();
       } catch (e) {

@@ -86,7 +86,7 @@ public final class EnrolmentModule {
         regions, workers, config, face, maxSignatureBytes);
     EnrolmentReview review = new EnrolmentReview(service, tokens, ca, secrets.idNumberKey(),
         workers, sms, registry);
-    EnrolmentView view = new EnrolmentView(regions);
+    EnrolmentView view = new EnrolmentView(regions, face.isPresent());
     EnrolmentLinks links = new EnrolmentLinks(service, presets);
     boolean secure = config.publicBaseUrl().map(url -> url.startsWith("https:")).orElse(false);
     return new EnrolmentModule(

@@ -85,7 +85,7 @@ public final class EnrolmentRoutes {
 
     router.post("/api/v1/enrolments/current/face").handler(this::faceBuiltin);
     router.post("/api/v1/enrolments/current/face/start").handler(ctx ->
-        steps.faceStart(cookie(ctx), faceReturnUrl(ctx))
+        steps.faceStart(cookie(ctx), faceReturnUrl(ctx), consent(json(ctx)))
             .onSuccess(url -> send(ctx, 200, new JsonObject().put("redirectUrl", url)))
             .onFailure(ctx::fail));
     router.post("/api/v1/enrolments/current/face/result").handler(ctx ->
@@ -139,9 +139,23 @@ public final class EnrolmentRoutes {
       throw new GatewayException(ErrorCode.INVALID_REQUEST,
           "Fields 'livenessScore' and 'faceCount' must be numbers");
     }
-    respond(ctx, steps.faceBuiltin(cookie(ctx),
+    boolean consent = consent(body);
+    respond(ctx, steps.faceBuiltin(cookie(ctx), consent,
         base64(body, "evidenceJpeg", EnrolmentConfig.MAX_FACE_FRAME_BYTES),
         score.doubleValue(), count.intValue()));
+  }
+
+  /**
+   * Reads the person's consent to the authentication service agreement (认证服务协议). Face
+   * images are sensitive personal information, which may be processed only with separate
+   * consent, so the face step refuses to run without it.
+   */
+  private static boolean consent(JsonObject body) {
+    if (!Boolean.TRUE.equals(body.getValue("consent"))) {
+      throw new GatewayException(ErrorCode.FACE_CONSENT_REQUIRED,
+          "Face verification needs the person's consent: send \"consent\": true");
+    }
+    return true;
   }
 
   private void devOutbox(RoutingContext ctx) {

@@ -225,7 +225,8 @@ final class EnrolmentSteps {
   }
 
   /** {@code face}, built-in check: one face, liveness at or above the threshold. */
-  Future<Enrolment> faceBuiltin(String cookie, byte[] evidence, double liveness, int faceCount) {
+  Future<Enrolment> faceBuiltin(String cookie, boolean consent, byte[] evidence, double liveness,
+      int faceCount) {
     return service.completeStep(cookie, Step.FACE, true, enrolment -> workers
         .executeBlocking(() -> {
           byte[] frame = UploadedImages.faceFrame(evidence, EnrolmentConfig.MAX_FACE_FRAME_BYTES);
@@ -239,13 +240,13 @@ final class EnrolmentSteps {
           }
           Map<String, Object> columns = new LinkedHashMap<>();
           columns.put("face_evidence_enc", encrypt(frame, enrolment, "face-evidence"));
-          columns.put("face_detail", "builtin liveness=" + liveness);
+          columns.put("face_detail", "builtin liveness=" + liveness + " consent=" + consent);
           return columns;
         }, false));
   }
 
   /** {@code face/start}: starts a verification with the configured external provider. */
-  Future<String> faceStart(String cookie, String returnUrl) {
+  Future<String> faceStart(String cookie, String returnUrl, boolean consent) {
     FaceVerificationProvider provider = requireProvider();
     return service.current(cookie).compose(enrolment -> {
       EnrolmentService.requireCurrent(enrolment, Step.FACE, true);
@@ -254,6 +255,7 @@ final class EnrolmentSteps {
           .compose(session -> {
             Map<String, Object> columns = new LinkedHashMap<>();
             columns.put("face_session_id", session.providerSessionId());
+            columns.put("face_detail", provider.name() + " started consent=" + consent);
             return service.store(enrolment, Step.FACE, columns, false, true,
                     "ENROLMENT_FACE_STARTED")
                 .map(session.redirectUrl());

@@ -25,8 +25,12 @@ final class EnrolmentView {
 
   private final Regions regions;
 
-  EnrolmentView(Regions regions) {
+  private final String faceProvider;
+
+  /** @param externalFace whether an external provider runs the face step (else built-in) */
+  EnrolmentView(Regions regions, boolean externalFace) {
     this.regions = regions;
+    this.faceProvider = externalFace ? "external" : "builtin";
   }
 
   JsonObject phoneState(Enrolment enrolment) {
@@ -41,6 +45,7 @@ final class EnrolmentView {
         .put("idNumber", enrolment.idNumberMasked())
         .put("mobile", enrolment.mobileMasked())
         .put("rejectionReason", enrolment.rejectionReason())
+        .put("faceProvider", faceProvider)
         .put("labels", LABELS.copy());
   }
 

@@ -220,6 +220,8 @@ class EnrolmentHttpTest {
     assertError(phone.post("pin", pin("900101")), 400, "PIN_TOO_WEAK");
     assertEquals(tokensBefore, tokenCount(), "no token made by a rejected PIN");
     expectState(phone.post("pin", pin("250913")), "face");
+    assertError(phone.post("face", face(0.95, 1).put("consent", false)), 400,
+        "FACE_CONSENT_REQUIRED");
     assertError(phone.post("face", face(0.95, 0)), 422, "FACE_NOT_DETECTED");
     assertEquals("没有检测到人脸", phone.post("face", face(0.95, 0)).bodyAsJsonObject()
         .getString("message"));
@@ -395,7 +397,8 @@ class EnrolmentHttpTest {
 
   private static JsonObject face(double liveness, int faces) throws IOException {
     return new JsonObject().put("evidenceJpeg", Base64.getEncoder().encodeToString(
-        jpeg(320, 240))).put("livenessScore", liveness).put("faceCount", faces);
+        jpeg(320, 240))).put("livenessScore", liveness).put("faceCount", faces)
+        .put("consent", true);
   }
 
   private static JsonObject signature(int strokes) throws IOException {

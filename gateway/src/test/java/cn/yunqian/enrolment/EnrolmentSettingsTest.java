@@ -87,7 +87,8 @@ class EnrolmentSettingsTest {
     assertEquals("STEP_OUT_OF_ORDER", post(cookie, "face/result", new JsonObject())
         .bodyAsJsonObject().getString("error"), "result asked before face/start");
 
-    HttpResponse<Buffer> started = post(cookie, "face/start", new JsonObject());
+    HttpResponse<Buffer> started = post(cookie, "face/start", new JsonObject()
+        .put("consent", true));
     assertEquals(200, started.statusCode(), started.bodyAsString());
     String redirect = started.bodyAsJsonObject().getString("redirectUrl");
     String prefix = "https://face.example.test/h5?session=";

@@ -131,5 +131,4 @@ final class TestGateway {
   private URI uri(String path) {
     return URI.create(baseUrl() + path);
   }
-
 }
