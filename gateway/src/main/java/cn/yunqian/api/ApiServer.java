@@ -116,7 +116,7 @@ public final class ApiServer {
     return router;
   }
 
-  /** Answers 200 when the database and the HSM test signature are fine, else 503. */
+  /** Responds 200 when the database and the HSM test signature are fine, else 503. */
   private static void health(RoutingContext ctx, Services services, boolean withBody) {
     services.health().status()
         .onSuccess(status -> ctx.response()

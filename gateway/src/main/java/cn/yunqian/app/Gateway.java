@@ -109,7 +109,7 @@ public final class Gateway implements AutoCloseable {
    */
   public static Future<Services> openServices(Vertx vertx, GatewayConfig config,
       PrometheusMeterRegistry registry) {
-    // PDF work on a hostile file can run for seconds; warn only past two minutes instead of
+    // PDF work on a hostile file can run for seconds, so warn only past two minutes instead of
     // logging a blocked-thread stack trace every second.
     WorkerExecutor workers = vertx.createSharedWorkerExecutor("yunqian-hsm-pdf",
         Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), 2, TimeUnit.MINUTES);
