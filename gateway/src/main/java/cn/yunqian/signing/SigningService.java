@@ -28,6 +28,7 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -96,7 +97,7 @@ public final class SigningService {
                 .compose(chain -> signWithPin(request, signer, checked, chain))))
         .onComplete(result -> {
           Arrays.fill(request.pin(), '\0');
-          signTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+          signTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         });
   }
 
@@ -128,9 +129,16 @@ public final class SigningService {
           }
           return signers.encryptedSignatureImage(signer.id())
               .compose(stored -> keys.custodyKey(signer.id())
-                  .compose(key -> signInHsm(request, signer, checked, chain, stored,
-                      key.orElseThrow(), used.get())));
+                  .map(key -> new StoredKey(stored, key.orElseThrow())))
+              .recover(e -> signers.releasePinAttempt(signer.id())
+                  .transform(ignored -> Future.failedFuture(e)))
+              .compose(stored -> signInHsm(request, signer, checked, chain, stored.image(),
+                  stored.key(), used.get()));
         });
+  }
+
+  /** The signer's encrypted signature image and key reference, read before the HSM call. */
+  private record StoredKey(byte[] image, CustodyKey key) {
   }
 
   private Future<SignedDocument> signInHsm(SigningRequest request, Signer signer,
