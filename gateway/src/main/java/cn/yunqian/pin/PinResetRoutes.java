@@ -71,7 +71,9 @@ final class PinResetRoutes {
   private static void image(RoutingContext ctx, Future<Optional<byte[]>> frame) {
     frame.onSuccess(found -> {
       if (found.isEmpty()) {
-        ctx.fail(new GatewayException(ErrorCode.INVALID_REQUEST, "No face frame is stored"));
+        // Signers enrolled through the officer API have no enrolment face frame.
+        ctx.fail(new GatewayException(ErrorCode.ENROLMENT_NOT_FOUND,
+            "No face frame is stored for this PIN reset"));
         return;
       }
       ctx.response()

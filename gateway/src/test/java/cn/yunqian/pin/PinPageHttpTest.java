@@ -252,7 +252,7 @@ class PinPageHttpTest {
     PinPhone.Enrolled signer = phone.enrol("褚红", true);
     lockWithWrongPins(signer);
     String cookie = phone.session(signer);
-    BigInteger oldSerial = currentSerial(signer.signerId());
+    BigInteger oldSerial = phone.currentSerial(signer.signerId());
     assertEquals(200, phone.pin(cookie, HttpMethod.POST, "/face", PinPhone.face(0.95, 1))
         .statusCode());
 
@@ -349,14 +349,6 @@ class PinPageHttpTest {
       phone.sign(signer.signerId(), "864209");
     }
     assertEquals(423, phone.sign(signer.signerId(), signer.pin()).statusCode());
-  }
-
-  private static BigInteger currentSerial(UUID signerId) {
-    String serial = gateway.services().signers().pool()
-        .preparedQuery("SELECT serial FROM certificates WHERE signer_id = $1"
-            + " AND status = 'CURRENT'")
-        .execute(Tuple.of(signerId)).await().iterator().next().getString(0);
-    return new BigInteger(serial, 16);
   }
 
   private static long count(String sql) {

@@ -32,7 +32,7 @@ import javax.imageio.ImageIO;
  * HTTP client of a test gateway's PIN page and reviewer API, plus enrolment of test signers
  * through the phone enrolment API (three-step preset, built-in face check).
  */
-final class PinPhone {
+public final class PinPhone {
 
   static final SecureRandom RANDOM = new SecureRandom();
 
@@ -44,7 +44,7 @@ final class PinPhone {
    * @param awaitResendDelay moves the test clock past the SMS resend delay, because enrolment
    *     just sent a code to the same number
    */
-  PinPhone(Gateway gateway, Runnable awaitResendDelay) {
+  public PinPhone(Gateway gateway, Runnable awaitResendDelay) {
     this.gateway = gateway;
     this.awaitResendDelay = awaitResendDelay;
     this.client = WebClient.create(gateway.vertx(), new WebClientOptions()
@@ -58,7 +58,7 @@ final class PinPhone {
   /**
    * An enrolled signer. {@code mobile} is null when the enrolment gave none.
    */
-  record Enrolled(UUID signerId, String name, String idNumber, String mobile, String pin) {
+  public record Enrolled(UUID signerId, String name, String idNumber, String mobile, String pin) {
 
     JsonObject claim() {
       JsonObject claim = new JsonObject().put("name", name).put("idNumber", idNumber);
@@ -70,7 +70,7 @@ final class PinPhone {
   }
 
   /** Enrols a signer with the three-step preset and returns it; approval is immediate. */
-  Enrolled enrol(String name, boolean withMobile) throws IOException {
+  public Enrolled enrol(String name, boolean withMobile) throws IOException {
     String link = reviewer(HttpMethod.POST, "/api/v1/admin/enrolment-links", new JsonObject()
         .put("preset", "three-step").put("organisation", "PIN 测试"))
         .bodyAsJsonObject().getString("code");
@@ -144,7 +144,7 @@ final class PinPhone {
   }
 
   /** Signs a one-page PDF as the signer and returns the response. */
-  HttpResponse<Buffer> sign(UUID signerId, String pin) {
+  public HttpResponse<Buffer> sign(UUID signerId, String pin) {
     byte[] pdf;
     try (InputStream in = PinPhone.class.getResourceAsStream("/corpus/plain-one-page.pdf")) {
       pdf = in.readAllBytes();
@@ -160,7 +160,16 @@ final class PinPhone {
         .await();
   }
 
-  X509CRL crl() throws Exception {
+  /** Returns the serial number of the signer's current certificate. */
+  public java.math.BigInteger currentSerial(UUID signerId) {
+    String serial = gateway.services().signers().pool()
+        .preparedQuery("SELECT serial FROM certificates WHERE signer_id = $1"
+            + " AND status = 'CURRENT'")
+        .execute(io.vertx.sqlclient.Tuple.of(signerId)).await().iterator().next().getString(0);
+    return new java.math.BigInteger(serial, 16);
+  }
+
+  public X509CRL crl() throws Exception {
     HttpResponse<Buffer> response = client.get(CrlPublisher.PATH).send().await();
     assertEquals(200, response.statusCode());
     return (X509CRL) CertificateFactory.getInstance("X.509")
