@@ -55,6 +55,7 @@ public enum ErrorCode {
   IDENTITY_NOT_CONFIRMED(401),
   PIN_SESSION_EXPIRED(401),
   PIN_RESET_NOT_PENDING(409),
+  PIN_RESET_NOT_FOUND(404),
   TOO_MANY_ATTEMPTS(429);
 
   private final int httpStatus;

@@ -39,6 +39,7 @@ final class PinErrors {
       Map.entry(ErrorCode.FACE_VERIFICATION_INVALID, "人脸核验已失效，请重新核验"),
       Map.entry(ErrorCode.STEP_OUT_OF_ORDER, "请先完成人脸核验，再设置新 PIN 码"),
       Map.entry(ErrorCode.PIN_RESET_NOT_PENDING, "已有待审核的重置申请，或该申请已处理"),
+      Map.entry(ErrorCode.PIN_RESET_NOT_FOUND, "未找到该重置申请"),
       Map.entry(ErrorCode.HSM_UNAVAILABLE, "服务暂时不可用，请稍后再试"));
 
   private PinErrors() {

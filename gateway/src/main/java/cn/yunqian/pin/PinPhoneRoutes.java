@@ -103,7 +103,7 @@ final class PinPhoneRoutes {
         .onFailure(ctx::fail);
   }
 
-  /** The page's view of the session; masked fields only. */
+  /** Builds the page's view of the session, with masked fields only. */
   private Future<JsonObject> state(PinSessions.Session session) {
     return Future.all(requireSigner(session.signerId()), resets.hasPending(session.signerId()))
         .map(both -> {
@@ -214,8 +214,8 @@ final class PinPhoneRoutes {
   }
 
   /**
-   * {@code reset}: the new PIN after a face verification of this session. A built-in face
-   * check queues the reset for a reviewer; an external provider's check re-keys at once.
+   * Handles {@code reset}, the new PIN after a face verification of this session. A built-in
+   * face check queues the reset for a reviewer, and an external provider's check re-keys at once.
    */
   private Future<JsonObject> reset(RoutingContext ctx, PinSessions.Session session) {
     JsonObject body = json(ctx);

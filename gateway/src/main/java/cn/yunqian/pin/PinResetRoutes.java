@@ -65,7 +65,7 @@ final class PinResetRoutes {
 
   private Future<PinResets.Reset> requireReset(UUID id) {
     return resets.find(id).map(found -> found.orElseThrow(() -> new GatewayException(
-        ErrorCode.PIN_RESET_NOT_PENDING, "No PIN reset with id " + id)));
+        ErrorCode.PIN_RESET_NOT_FOUND, "No PIN reset with id " + id)));
   }
 
   private static void image(RoutingContext ctx, Future<Optional<byte[]>> frame) {

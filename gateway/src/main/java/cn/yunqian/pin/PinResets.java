@@ -37,7 +37,7 @@ final class PinResets {
   static final String PENDING = "PENDING_REVIEW";
   static final String APPROVED = "APPROVED";
   static final String REJECTED = "REJECTED";
-  /** Most resets one list returns. */
+  /** Maximum number of resets in one list. */
   static final int MAX_LISTED = 500;
 
   private static final Logger LOG = LoggerFactory.getLogger(PinResets.class);
@@ -57,7 +57,7 @@ final class PinResets {
     this.clock = clock;
   }
 
-  /** A reset as the reviewer sees it. */
+  /** A reset in the reviewer's view, with the masked ID number. */
   record Reset(UUID id, UUID signerId, String signerName, String idNumberMasked,
       UUID faceVerificationId, String status, String keyCustody, String keyLabel,
       String rejectionReason, OffsetDateTime createdAt, OffsetDateTime decidedAt) {
@@ -124,7 +124,7 @@ final class PinResets {
    * Rejects a pending reset with a reason of 1 to 200 characters. In wrapped-key custody the
    * new wrapped key is deleted, which discards the key. In token-per-signer custody the key
    * stays in its new token, because destroying it needs the PIN, which the gateway does not
-   * keep; no signer row points to that token, so the signing API cannot reach it. Fails with
+   * keep. No signer row points to that token, so the signing API cannot reach it. Fails with
    * INVALID_REQUEST or PIN_RESET_NOT_PENDING.
    */
   Future<Reset> reject(UUID id, String reason, String actor) {
@@ -250,7 +250,7 @@ final class PinResets {
         .mapEmpty();
   }
 
-  /** Moves a pending reset to {@code status}; in the caller's transaction, with its audit row. */
+  /** Moves a pending reset to {@code status}, with its audit row, in the caller's transaction. */
   private Future<Void> decide(SqlConnection conn, UUID id, String status, String reason,
       String actor) {
     return conn.preparedQuery("UPDATE pin_resets SET status = $2, rejection_reason = $3,"

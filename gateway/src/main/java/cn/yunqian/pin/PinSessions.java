@@ -70,7 +70,7 @@ final class PinSessions {
     this.clock = clock;
   }
 
-  /** A PIN session; the face fields are set once the signer verified the face again. */
+  /** A PIN session. The face fields are set once the signer verified the face again. */
   record Session(UUID id, UUID signerId, UUID faceVerificationId, String faceSessionId) {
 
     String actor() {
@@ -78,17 +78,17 @@ final class PinSessions {
     }
   }
 
-  /** A new session and the cookie value that selects it; the value is not stored. */
+  /** A new session and the cookie value that selects it, which is not stored. */
   record Opened(String cookie, Session session) {
   }
 
-  /** What a person typed to identify. {@code mobile} and {@code code} may be null. */
+  /** The identification a person typed. {@code mobile} and {@code code} may be null. */
   record Claim(String name, String idNumber, String mobile, String code) {
   }
 
   /**
    * Sends an SMS code when the claim names an active signer with this mobile number on file.
-   * Succeeds the same way when it does not, and when the resend delay applies, so the answer
+   * Succeeds the same way when it does not, and when the resend delay applies, so the response
    * reveals nothing. Fails with NAME_INVALID, ID_NUMBER_INVALID, MOBILE_INVALID or
    * TOO_MANY_ATTEMPTS.
    */
@@ -119,7 +119,7 @@ final class PinSessions {
    * Checks the claim and opens a session. Fails with IDENTITY_NOT_CONFIRMED for every
    * mismatch, TOO_MANY_ATTEMPTS past the limits, or NAME_INVALID, ID_NUMBER_INVALID or
    * MOBILE_INVALID for input that is malformed. Every attempt past the format checks is
-   * audited, without the ID number, mobile number or code.
+   * audited with the masked ID number, never the full one, the mobile number or the code.
    */
   Future<Opened> identify(Claim claim, String clientIp) {
     ResidentIdNumber id = ResidentIdNumber.parse(claim.idNumber());
@@ -135,7 +135,12 @@ final class PinSessions {
                 "PIN_IDENTIFY", e instanceof GatewayException g ? g.code().name()
                     : "INTERNAL_ERROR", id.masked())))
         .onSuccess(opened -> audit(opened.session().signerId(), "PIN_IDENTIFY", "SUCCESS",
-            id.masked()));
+            id.masked()))
+        .onFailure(e -> {
+          if (e instanceof GatewayException g && g.code() == ErrorCode.TOO_MANY_ATTEMPTS) {
+            audit(null, "PIN_IDENTIFY", g.code().name(), id.masked());
+          }
+        });
   }
 
   private Future<UUID> confirm(Optional<Row> found, String name, String mobile, String code) {
@@ -150,6 +155,8 @@ final class PinSessions {
     if (mobile == null || !mobiles.matches(signer, mobile)) {
       return notConfirmed();
     }
+    // NOTE: only a claim that matches a signer reaches the code check, one more database round
+    // trip, so its response can come slightly later than the response to an unknown claim.
     return smsCodes.verify(mobile, code)
         .map(signer.getUUID("id"))
         .recover(e -> e instanceof GatewayException g && (g.code() == ErrorCode.SMS_CODE_INCORRECT
@@ -219,8 +226,8 @@ final class PinSessions {
   }
 
   /**
-   * Counts an attempt, unless a limit is reached: then fails with TOO_MANY_ATTEMPTS without
-   * counting. Expired sessions and old attempts are deleted on the way.
+   * Counts an attempt, unless a limit is reached, in which case it fails with TOO_MANY_ATTEMPTS
+   * without counting. Expired sessions and old attempts are deleted on the way.
    */
   private Future<Void> countAttempt(byte[] idHash, String clientIp) {
     OffsetDateTime now = now();

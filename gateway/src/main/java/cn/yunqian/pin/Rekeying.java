@@ -257,7 +257,7 @@ public final class Rekeying {
   /**
    * Checks the new PIN's form and rejects repeated digits and runs. NOTE: the birth-date rule of
    * {@link PinPolicy#requireStrong} is not applied here, because the full ID number is not
-   * stored; the phone's PIN page applies it before calling, from the ID number the signer typed.
+   * stored. The phone's PIN page applies it before calling, from the ID number the signer typed.
    */
   static void requireNewPinShape(char[] pin) {
     PinPolicy.requireStrong(pin, (java.time.LocalDate) null);
