@@ -30,7 +30,10 @@ async function call(method, path, body) {
   });
   if (response.status === 401) {
     sessionStorage.removeItem(TOKEN_KEY);
-    show();
+    $('resets-refresh').addEventListener('click', () => guarded(loadResets));
+$('reset-approve').addEventListener('click', () => decideReset('approve'));
+$('reset-reject').addEventListener('click', () => decideReset('reject'));
+show();
     throw new ReviewError(401, '审核令牌不正确或已失效，请重新输入');
   }
   if (!response.ok) {
@@ -212,6 +215,72 @@ async function decide(action) {
   });
 }
 
+let selectedResetId = null;
+
+async function loadResets() {
+  const list = listOf(await callJson('GET', `${ADMIN}/pin-resets?status=PENDING_REVIEW`),
+    'resets');
+  const body = $('pin-resets').querySelector('tbody');
+  body.replaceChildren();
+  for (const item of list) {
+    const row = document.createElement('tr');
+    row.dataset.id = item.id;
+    cell(row, item.name);
+    cell(row, item.idNumber);
+    cell(row, formatTime(item.createdAt));
+    const open = document.createElement('button');
+    open.type = 'button';
+    open.className = 'reset-open';
+    open.textContent = '审核';
+    open.addEventListener('click', () => guarded(() => openReset(item)));
+    cell(row, '').appendChild(open);
+    body.appendChild(row);
+  }
+}
+
+/** Shows the enrolment's face frame next to the new one; a missing frame is reported. */
+async function openReset(item) {
+  objectUrls.splice(0).forEach((url) => URL.revokeObjectURL(url));
+  const base = `${ADMIN}/pin-resets/${encodeURIComponent(item.id)}`;
+  selectedResetId = item.id;
+  $('reset-name').textContent = `${item.name} ${item.idNumber}`;
+  $('reset-face-new').src = await imageUrl(`${base}/face`);
+  try {
+    $('reset-face-enrolled').src = await imageUrl(`${base}/enrolment-face`);
+    $('reset-face-enrolled').parentElement.hidden = false;
+  } catch (e) {
+    // Signers enrolled through the officer API have no enrolment face frame.
+    $('reset-face-enrolled').parentElement.hidden = true;
+    if (e.status !== 404) throw e;
+  }
+  $('reset-reject-reason').value = '';
+  $('reset-detail').hidden = false;
+}
+
+async function decideReset(action) {
+  await guarded(async () => {
+    if (!selectedResetId) return;
+    const resetId = selectedResetId;
+    // A second click while the first decision is on its way would find the reset decided.
+    selectedResetId = null;
+    const path = `${ADMIN}/pin-resets/${encodeURIComponent(resetId)}/${action}`;
+    try {
+      if (action === 'reject') {
+        const reason = $('reset-reject-reason').value.trim();
+        if (!reason) throw new Error('请填写驳回原因');
+        await call('POST', path, { reason });
+      } else {
+        await call('POST', path, {});
+      }
+    } catch (e) {
+      selectedResetId = resetId;
+      throw e;
+    }
+    $('reset-detail').hidden = true;
+    await loadResets();
+  });
+}
+
 function show() {
   const signedIn = Boolean(sessionStorage.getItem(TOKEN_KEY));
   $('login').hidden = signedIn;
@@ -221,6 +290,7 @@ function show() {
     guarded(async () => {
       await loadLinks();
       await loadPending();
+      await loadResets();
     });
   }
 }
@@ -234,15 +304,24 @@ $('token-save').addEventListener('click', () => {
   sessionStorage.setItem(TOKEN_KEY, token);
   $('reviewer-token').value = '';
   showError(null);
-  show();
+  $('resets-refresh').addEventListener('click', () => guarded(loadResets));
+$('reset-approve').addEventListener('click', () => decideReset('approve'));
+$('reset-reject').addEventListener('click', () => decideReset('reject'));
+show();
 });
 $('token-forget').addEventListener('click', () => {
   sessionStorage.removeItem(TOKEN_KEY);
-  show();
+  $('resets-refresh').addEventListener('click', () => guarded(loadResets));
+$('reset-approve').addEventListener('click', () => decideReset('approve'));
+$('reset-reject').addEventListener('click', () => decideReset('reject'));
+show();
 });
 $('link-form').addEventListener('submit', createLink);
 $('link-print').addEventListener('click', () => window.print());
 $('pending-refresh').addEventListener('click', () => guarded(loadPending));
 $('approve').addEventListener('click', () => decide('approve'));
 $('reject').addEventListener('click', () => decide('reject'));
+$('resets-refresh').addEventListener('click', () => guarded(loadResets));
+$('reset-approve').addEventListener('click', () => decideReset('approve'));
+$('reset-reject').addEventListener('click', () => decideReset('reject'));
 show();

@@ -9,6 +9,7 @@ import cn.yunqian.ca.CertificateSettings;
 import cn.yunqian.ca.CrlPublisher;
 import cn.yunqian.ca.SigningCertificates;
 import cn.yunqian.enrolment.sms.SmsSender;
+import cn.yunqian.hsm.KeyCustody;
 import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.pin.PinResetApprovals;
 import cn.yunqian.pin.Rekeying;
@@ -37,10 +38,11 @@ public record CertificateServices(
    * Builds the services. {@code ca} should already carry the CRL distribution point of
    * {@code settings}, see {@link CertificateAuthority#withCrlDistributionPoint}.
    *
+   * @param custody the key custody that re-keying makes new keys in
    * @param sms the SMS sender for expiry warnings, or empty when none is configured
    */
   public static CertificateServices create(SignerRepository signers, SignerTokens tokens,
-      CertificateAuthority ca, WorkerExecutor workers, CertificateSettings settings,
+      KeyCustody custody, CertificateAuthority ca, WorkerExecutor workers, CertificateSettings settings,
       Optional<SmsSender> sms, Clock clock) {
     CertificateRepository certificates = new CertificateRepository(signers.pool());
     CrlPublisher crl = new CrlPublisher(ca, certificates, workers, clock,
@@ -54,7 +56,7 @@ public record CertificateServices(
         new SigningCertificates(certificates, ca, crl, settings.padesLevel(), workers, clock),
         new CertificateRequests(signers, certificates, tokens, workers),
         lifecycle, crl, expiry,
-        new Rekeying(signers, tokens, ca, lifecycle, workers, clock),
+        new Rekeying(signers, custody, ca, lifecycle, workers, clock),
         new PinResetApprovals(signers.pool(), clock),
         NamedOfficerAuth.load(settings.officerTokensDir()));
   }

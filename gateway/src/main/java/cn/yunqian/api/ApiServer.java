@@ -7,6 +7,7 @@ import cn.yunqian.audit.AuditLog;
 import cn.yunqian.pin.PinChange;
 import cn.yunqian.pin.PinRoutes;
 import cn.yunqian.pin.PinUnlock;
+import cn.yunqian.pin.PinWeb;
 import cn.yunqian.signer.SignerKeys;
 import cn.yunqian.signer.SignerEnrolment;
 import cn.yunqian.signer.SignerRepository;
@@ -102,6 +103,9 @@ public final class ApiServer {
 
     if (services.enrolmentModule() != null) {
       services.enrolmentModule().mount(router);
+      PinWeb.mount(router, services.enrolmentModule().phoneServices(), services.signers(),
+          services.enrolment(), services.pinChange(), services.certificates().rekeying(),
+          reviewer);
     }
 
     if (Files.isDirectory(services.mobileWebDir())) {

@@ -9,12 +9,13 @@ import java.util.function.Predicate;
  * Runs before the body is read on {@code /api/*}: a request to a token-protected path must
  * carry some valid bearer token, or it is refused with 401 before the gateway buffers up to
  * the body limit for it. Each route still checks the role it needs after this gate.
- * The phone enrolment pages authenticate with their cookie, so their paths pass through.
+ * The phone enrolment and PIN pages authenticate with their cookies, so their paths pass
+ * through.
  */
 public final class TokenGate implements Handler<RoutingContext> {
 
   private static final List<String> PUBLIC_PREFIXES =
-      List.of("/api/v1/enrolments", "/api/v1/dev/");
+      List.of("/api/v1/enrolments", "/api/v1/dev/", "/api/v1/pin/");
 
   private final List<Predicate<String>> tokenChecks;
 

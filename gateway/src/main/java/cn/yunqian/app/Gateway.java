@@ -137,7 +137,7 @@ public final class Gateway implements AutoCloseable {
           .withCrlDistributionPoint(certificateSettings.crlUrl());
       KeyCustody custody = opened.custody();
       SignerRepository signers = new SignerRepository(database.pool());
-      CertificateServices certificates = CertificateServices.create(signers, tokens, ca,
+      CertificateServices certificates = CertificateServices.create(signers, tokens, custody, ca,
           workers, certificateSettings, Optional.empty(), Clock.systemUTC());
       PersonalDataCipher cipher = new PersonalDataCipher(secrets.personalDataKey());
       SignerKeys signerKeys = new SignerKeys(database.pool(), cipher);

@@ -11,6 +11,8 @@ import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.identity.PersonalDataCipher;
 import cn.yunqian.identity.Regions;
 import cn.yunqian.signer.SignerEnrolment;
+import cn.yunqian.signer.SignerKeys;
+import cn.yunqian.signer.SignerMobiles;
 import cn.yunqian.signer.SignerRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.WorkerExecutor;
@@ -32,13 +34,30 @@ public final class EnrolmentModule {
   private final ReviewRoutes reviewRoutes;
   private final DevOutboxSmsSender outbox;
   private final EnrolmentLinks links;
+  private final PhoneServices phoneServices;
 
   private EnrolmentModule(EnrolmentRoutes phoneRoutes, ReviewRoutes reviewRoutes,
-      DevOutboxSmsSender outbox, EnrolmentLinks links) {
+      DevOutboxSmsSender outbox, EnrolmentLinks links, PhoneServices phoneServices) {
     this.phoneRoutes = phoneRoutes;
     this.reviewRoutes = reviewRoutes;
     this.outbox = outbox;
     this.links = links;
+    this.phoneServices = phoneServices;
+  }
+
+  /**
+   * The parts of phone enrolment that other phone pages reuse, such as PIN management.
+   *
+   * @param faceProvider the external face provider, or empty for the in-page check
+   */
+  public record PhoneServices(EnrolmentConfig config, SmsCodes smsCodes, SmsSender sms,
+      Optional<FaceVerificationProvider> faceProvider, PersonalDataCipher cipher,
+      SignerMobiles mobiles) {
+  }
+
+  /** Returns the parts that other phone pages reuse. */
+  public PhoneServices phoneServices() {
+    return phoneServices;
   }
 
   /** Returns the link factory, for links made outside the reviewer API. */
@@ -84,8 +103,9 @@ public final class EnrolmentModule {
         config.smsDailyCapPerMobile(), config.smsDailyCapPerIp());
     EnrolmentSteps steps = new EnrolmentSteps(service, codes, tokens, signerEnrolment, signers,
         regions, workers, config, face, maxSignatureBytes);
+    SignerMobiles mobiles = new SignerMobiles(signers.pool(), cipher, secrets.idNumberKey());
     EnrolmentReview review = new EnrolmentReview(service, tokens, ca, secrets.idNumberKey(),
-        workers, sms, registry);
+        workers, sms, registry, mobiles, new SignerKeys(signers.pool(), cipher));
     EnrolmentView view = new EnrolmentView(regions, face.isPresent());
     EnrolmentLinks links = new EnrolmentLinks(service, presets);
     boolean secure = config.publicBaseUrl().map(url -> url.startsWith("https:")).orElse(false);
@@ -94,7 +114,7 @@ public final class EnrolmentModule {
             config.devMode() ? Optional.of(outbox) : Optional.empty(), secure, maxSignatureBytes),
         new ReviewRoutes(service, review, view, links, secrets.reviewerToken(),
             config.publicBaseUrl()),
-        outbox, links);
+        outbox, links, new PhoneServices(config, codes, sms, face, cipher, mobiles));
   }
 
   /** Adds the phone, reviewer and dev-mode routes, each group with its failure handler. */

@@ -3,11 +3,17 @@ package cn.yunqian.enrolment;
 import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
 import cn.yunqian.ca.CertificateAuthority;
+import cn.yunqian.ca.CertificateRecord;
+import cn.yunqian.ca.CertificateRepository;
 import cn.yunqian.ca.SubjectSerialNumbers;
 import cn.yunqian.enrolment.flow.Step;
 import cn.yunqian.enrolment.sms.SmsSender;
 import cn.yunqian.enrolment.sms.SmsTemplate;
+import cn.yunqian.hsm.CustodyKey;
 import cn.yunqian.hsm.SignerTokens;
+import cn.yunqian.identity.ResidentIdNumber;
+import cn.yunqian.signer.SignerKeys;
+import cn.yunqian.signer.SignerMobiles;
 import cn.yunqian.signer.SignerRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -46,9 +52,12 @@ final class EnrolmentReview {
   private final WorkerExecutor workers;
   private final SmsSender sms;
   private final MeterRegistry registry;
+  private final SignerMobiles mobiles;
+  private final SignerKeys signerKeys;
 
   EnrolmentReview(EnrolmentService service, SignerTokens tokens, CertificateAuthority ca,
-      byte[] idNumberKey, WorkerExecutor workers, SmsSender sms, MeterRegistry registry) {
+      byte[] idNumberKey, WorkerExecutor workers, SmsSender sms, MeterRegistry registry,
+      SignerMobiles mobiles, SignerKeys signerKeys) {
     this.service = service;
     this.repository = service.repository();
     this.tokens = tokens;
@@ -57,6 +66,8 @@ final class EnrolmentReview {
     this.workers = workers;
     this.sms = sms;
     this.registry = registry;
+    this.mobiles = mobiles;
+    this.signerKeys = signerKeys;
   }
 
   /** {@code submit}: PENDING_REVIEW for presets with review, else approves at once. */
@@ -88,20 +99,34 @@ final class EnrolmentReview {
         .compose(found -> {
           Enrolment enrolment = requireStatus(found, id, expectedStatus);
           return Future.all(service.repository().readEncrypted(id, "id_number_enc"),
-                  service.repository().readEncrypted(id, "signature_enc"))
-              .compose(both -> workers.executeBlocking(() -> certify(enrolment,
-                  decrypt(enrolment, both.resultAt(0), "id-number"),
-                  decrypt(enrolment, both.resultAt(1), "signature")), false))
+                  service.repository().readEncrypted(id, "signature_enc"),
+                  service.repository().readEncrypted(id, "mobile_enc"))
+              .compose(all -> workers.executeBlocking(() -> certify(enrolment,
+                  decrypt(enrolment, all.resultAt(0), "id-number"),
+                  decrypt(enrolment, all.resultAt(1), "signature"),
+                  optionalMobile(enrolment, all.resultAt(2))), false))
               .compose(certified -> storeApproval(enrolment, expectedStatus, certified, actor));
         })
         .compose(enrolment -> notify(enrolment, "APPROVED", null).map(enrolment));
   }
 
-  private record Certified(SignerRepository.NewSigner signer) {
+  /**
+   * A certified signer ready to insert, with the mobile number (or null) and the birth date
+   * that are stored next to it for PIN management.
+   */
+  private record Certified(SignerRepository.NewSigner signer, String mobile,
+      java.time.LocalDate birthDate) {
   }
 
-  private Certified certify(Enrolment enrolment, byte[] idNumber, byte[] signaturePng)
-      throws java.io.IOException {
+  private String optionalMobile(Enrolment enrolment, Optional<Row> row) {
+    if (row.isEmpty() || row.get().getBuffer("value") == null) {
+      return null;
+    }
+    return new String(decrypt(enrolment, row, "mobile"), StandardCharsets.UTF_8);
+  }
+
+  private Certified certify(Enrolment enrolment, byte[] idNumber, byte[] signaturePng,
+      String mobile) throws java.io.IOException {
     String subjectSerial = SubjectSerialNumbers.derive(
         new String(idNumber, StandardCharsets.UTF_8), idNumberKey);
     X509CertificateHolder certificate = ca.issue(
@@ -111,7 +136,8 @@ final class EnrolmentReview {
         enrolment.personType(), null, enrolment.idNumberMasked(), subjectSerial,
         enrolment.tokenLabel(), enrolment.keyAlgorithm(), certificate.getEncoded(),
         service.cipher().encrypt(signaturePng, SIGNER_IMAGE_PURPOSE,
-            enrolment.signerId().toString())));
+            enrolment.signerId().toString())), mobile,
+        ResidentIdNumber.parse(new String(idNumber, StandardCharsets.UTF_8)).birthDate());
   }
 
   private Future<Enrolment> storeApproval(Enrolment seen, String expectedStatus,
@@ -135,7 +161,8 @@ final class EnrolmentReview {
                       throw new GatewayException(ErrorCode.ID_NUMBER_ALREADY_ENROLLED,
                           "A signer with this ID number is already enrolled");
                     }
-                    return SignerRepository.insert(conn, row);
+                    return SignerRepository.insert(conn, row)
+                        .compose(done -> storeContact(conn, certified, row));
                   });
             }))
             .compose(done -> decide(conn, seen, Enrolment.APPROVED, null, actor)))
@@ -146,6 +173,28 @@ final class EnrolmentReview {
               seen.tokenLabel());
           return found.orElseThrow();
         });
+  }
+
+  /**
+   * Stores, in the transaction, the certificate's row in the certificates table (so revocation
+   * and the CRL find it) and the mobile number and birth date that PIN management needs.
+   */
+  private Future<Void> storeContact(io.vertx.sqlclient.SqlConnection conn, Certified certified,
+      SignerRepository.NewSigner row) {
+    X509CertificateHolder certificate;
+    try {
+      certificate = new X509CertificateHolder(row.certificate());
+    } catch (java.io.IOException e) {
+      return Future.failedFuture(e);
+    }
+    Future<Void> birth = CertificateRepository.insertCurrent(conn, row.id(), certificate,
+            CertificateRecord.INTERNAL_CA, List.of())
+        .compose(inserted -> signerKeys.storeNew(conn, row.id(),
+            CustodyKey.token(row.tokenLabel()), certified.birthDate()));
+    if (certified.mobile() == null) {
+      return birth;
+    }
+    return birth.compose(done -> mobiles.store(conn, row.id(), certified.mobile()));
   }
 
   /**

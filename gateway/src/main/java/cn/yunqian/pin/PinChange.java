@@ -173,9 +173,7 @@ public final class PinChange {
     Future<Void> recorded = audit(request, signer, ErrorCode.PIN_INCORRECT.name(),
         new JsonObject().put("attemptsLeft", left));
     if (left > 0) {
-      return recorded.compose(done -> Future.failedFuture(new GatewayException(
-          ErrorCode.PIN_INCORRECT, "Wrong old PIN; " + left + " tries left before the signer"
-              + " is locked")));
+      return recorded.compose(done -> Future.failedFuture(new OldPinIncorrect(left)));
     }
     return recorded
         .compose(done -> signers.markLocked(signer.id()))
@@ -184,6 +182,21 @@ public final class PinChange {
         .compose(done -> Future.failedFuture(new GatewayException(ErrorCode.PIN_LOCKED,
             "Wrong old PIN; the signer is now locked after " + Signer.MAX_PIN_ATTEMPTS
                 + " wrong PINs in a row and a security officer must unlock it")));
+  }
+
+  /** A wrong old PIN that did not lock the signer; carries the tries left for the page. */
+  public static final class OldPinIncorrect extends GatewayException {
+    private final int attemptsLeft;
+
+    OldPinIncorrect(int attemptsLeft) {
+      super(ErrorCode.PIN_INCORRECT, "Wrong old PIN; " + attemptsLeft
+          + " tries left before the signer is locked");
+      this.attemptsLeft = attemptsLeft;
+    }
+
+    public int attemptsLeft() {
+      return attemptsLeft;
+    }
   }
 
   private Future<Void> audit(Request request, Signer signer, String outcome,

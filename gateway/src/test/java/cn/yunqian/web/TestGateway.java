@@ -54,6 +54,11 @@ final class TestGateway {
     return new TestGateway(gateway, config.dataDir());
   }
 
+  /** Returns the running gateway, for tests that reach its services directly. */
+  Gateway gateway() {
+    return gateway;
+  }
+
   String baseUrl() {
     return "http://127.0.0.1:" + gateway.port();
   }
