@@ -2,6 +2,7 @@ package cn.yunqian.admin;
 
 import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
+import cn.yunqian.api.JsonBodies;
 import cn.yunqian.api.BearerAuth;
 import cn.yunqian.ca.CertificateImport;
 import cn.yunqian.ca.CertificateRecord;
@@ -11,7 +12,6 @@ import cn.yunqian.ca.RevocationReason;
 import cn.yunqian.pin.PinResetApprovals;
 import cn.yunqian.pin.Rekeying;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -218,16 +218,9 @@ public final class CertificateRoutes {
   }
 
   private static JsonObject jsonBody(RoutingContext ctx) {
-    try {
-      JsonObject body = ctx.body().asJsonObject();
-      if (body == null) {
-        throw new GatewayException(ErrorCode.INVALID_REQUEST, "The body must be a JSON object");
-      }
-      return body;
-    } catch (DecodeException | ClassCastException e) {
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "The body is not a JSON object");
-    }
+    return JsonBodies.parseObject(ctx.body().buffer());
   }
+
 
   private static String requiredString(JsonObject body, String name) {
     String value = optionalString(body, name);

@@ -59,7 +59,10 @@ public final class ApiServer {
     router.route().handler(ctx -> {
       ctx.response()
           .putHeader("x-content-type-options", "nosniff")
-          .putHeader("cache-control", "no-store");
+          .putHeader("cache-control", "no-store")
+          // No page of ours is meant to be framed; this stops clickjacking of 通过 and the like.
+          .putHeader("x-frame-options", "DENY")
+          .putHeader("content-security-policy", "frame-ancestors 'none'");
       ctx.next();
     });
 

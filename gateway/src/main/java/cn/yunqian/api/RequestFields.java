@@ -2,15 +2,7 @@ package cn.yunqian.api;
 
 import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.json.jackson.JacksonCodec;
-import java.io.IOException;
-import java.util.Map;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Base64;
 import java.util.UUID;
@@ -20,12 +12,6 @@ import java.util.UUID;
  * missing or malformed field. Values are never echoed back, because some of them are PINs.
  */
 final class RequestFields {
-
-  private static final JsonFactory JSON = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder()
-          .maxStringLength(Integer.MAX_VALUE)
-          .build())
-      .build();
 
   private final JsonObject json;
   private final RoutingContext ctx;
@@ -39,7 +25,7 @@ final class RequestFields {
   static RequestFields of(RoutingContext ctx) {
     String type = ctx.request().getHeader("content-type");
     if (type != null && type.toLowerCase().startsWith("application/json")) {
-      return new RequestFields(parseObject(ctx.body().buffer()), ctx);
+      return new RequestFields(JsonBodies.parseObject(ctx.body().buffer()), ctx);
     }
     if (type != null && (type.toLowerCase().startsWith("multipart/form-data")
         || type.toLowerCase().startsWith("application/x-www-form-urlencoded"))) {
@@ -48,30 +34,6 @@ final class RequestFields {
     throw new GatewayException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
         "Send the request as application/json or multipart/form-data"
             + (type == null ? "; the Content-Type header is missing" : ", not " + type));
-  }
-
-  /**
-   * Parses a JSON object. Jackson's default limit of 20 MB per string would turn a large
-   * base64 PDF into a parse error, so this parser allows strings up to the body limit, which
-   * BodyHandler has already enforced.
-   */
-  @SuppressWarnings("unchecked")
-  static JsonObject parseObject(Buffer body) {
-    if (body == null || body.length() == 0) {
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "The JSON body is empty");
-    }
-    try (JsonParser parser = JSON.createParser(body.getBytes())) {
-      Object value = JacksonCodec.fromParser(parser, Object.class);
-      if (value instanceof JsonObject object) {
-        return object;
-      }
-      if (value instanceof Map) {
-        return new JsonObject((Map<String, Object>) value);
-      }
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "The JSON body must be an object");
-    } catch (IOException | DecodeException e) {
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "The request body is not valid JSON");
-    }
   }
 
   boolean isJson() {

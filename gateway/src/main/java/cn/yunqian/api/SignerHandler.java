@@ -76,7 +76,7 @@ final class SignerHandler {
   void unlock(RoutingContext ctx) {
     UUID id = pathId(ctx);
     JsonObject body = ctx.body().length() <= 0 ? new JsonObject()
-        : RequestFields.parseObject(ctx.body().buffer());
+        : JsonBodies.parseObject(ctx.body().buffer());
     unlock.unlock(id, "officer", body.getString("reason"))
         .onSuccess(signer -> ctx.response()
             .putHeader("content-type", "application/json; charset=utf-8")

@@ -34,6 +34,7 @@ final class EnrolmentErrors {
       Map.entry(ErrorCode.PIN_MISMATCH, "两次输入的 PIN 码不一致"),
       Map.entry(ErrorCode.FACE_NOT_DETECTED, "没有检测到人脸"),
       Map.entry(ErrorCode.FACE_CONSENT_REQUIRED, "请先阅读并勾选同意《认证服务协议》"),
+      Map.entry(ErrorCode.TOO_MANY_ATTEMPTS, "尝试次数过多，请稍后再试"),
       Map.entry(ErrorCode.FACE_CHECK_FAILED, "人脸核验未通过，请正对镜头、保持光线充足后重试"),
       Map.entry(ErrorCode.STEP_OUT_OF_ORDER, "操作顺序有误，请刷新页面后继续"),
       Map.entry(ErrorCode.ENROLMENT_NOT_FOUND, "未找到认证记录，请重新扫码进入"),

@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 public final class EnrolmentModule {
 
   private static final Logger LOG = LoggerFactory.getLogger(EnrolmentModule.class);
+  /** New enrolments one client address may start per hour; see {@link AddressRateLimit}. */
+  private static final int NEW_ENROLMENTS_PER_ADDRESS_PER_HOUR = 60;
 
   private final EnrolmentRoutes phoneRoutes;
   private final ReviewRoutes reviewRoutes;
@@ -94,7 +96,11 @@ public final class EnrolmentModule {
           + " results are only logged, masked, by the development outbox");
     }
     PersonalDataCipher cipher = new PersonalDataCipher(secrets.personalDataKey());
-    FlowPresets presets = FlowPresets.load(config.presetsFile());
+    if (face.isEmpty()) {
+      LOG.info("Face verification is the built-in check, which cannot compare a face with the"
+          + " ID card; every enrolment preset ends with staff review");
+    }
+    FlowPresets presets = FlowPresets.load(config.presetsFile(), face.isEmpty());
     Regions regions = Regions.load();
     EnrolmentRepository repository = new EnrolmentRepository(signers.pool());
     EnrolmentService service = new EnrolmentService(repository, presets, cipher, config.clock(),
@@ -111,7 +117,8 @@ public final class EnrolmentModule {
     boolean secure = config.publicBaseUrl().map(url -> url.startsWith("https:")).orElse(false);
     return new EnrolmentModule(
         new EnrolmentRoutes(service, steps, review, view,
-            config.devMode() ? Optional.of(outbox) : Optional.empty(), secure, maxSignatureBytes),
+            config.devMode() ? Optional.of(outbox) : Optional.empty(), secure, maxSignatureBytes,
+            new AddressRateLimit(NEW_ENROLMENTS_PER_ADDRESS_PER_HOUR, config.clock())),
         new ReviewRoutes(service, review, view, links, secrets.reviewerToken(),
             config.publicBaseUrl()),
         outbox, links, new PhoneServices(config, codes, sms, face, cipher, mobiles));

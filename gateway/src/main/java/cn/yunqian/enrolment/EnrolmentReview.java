@@ -166,6 +166,12 @@ final class EnrolmentReview {
                   });
             }))
             .compose(done -> decide(conn, seen, Enrolment.APPROVED, null, actor)))
+        .recover(e -> Future.failedFuture(isUniqueViolation(e)
+            // Two enrolments of one person approved at the same moment: the check above
+            // passed in both transactions and the unique index stopped the second.
+            ? new GatewayException(ErrorCode.ID_NUMBER_ALREADY_ENROLLED,
+                "A signer with this ID number is already enrolled")
+            : e))
         .compose(done -> repository.findById(repository.pool(), seen.id(), false))
         .map(found -> {
           registry.counter("enrolment.completed", "outcome", "approved").increment();
@@ -286,5 +292,9 @@ final class EnrolmentReview {
           + enrolment.status() + ", not " + status);
     }
     return enrolment;
+  }
+
+  private static boolean isUniqueViolation(Throwable e) {
+    return e instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState());
   }
 }

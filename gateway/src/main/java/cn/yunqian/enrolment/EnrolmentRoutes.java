@@ -2,6 +2,7 @@ package cn.yunqian.enrolment;
 
 import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
+import cn.yunqian.api.JsonBodies;
 import cn.yunqian.api.BearerAuth;
 import cn.yunqian.enrolment.sms.DevOutboxSmsSender;
 import cn.yunqian.enrolment.sms.SmsTemplate;
@@ -24,6 +25,7 @@ import java.util.Optional;
 public final class EnrolmentRoutes {
 
   static final String COOKIE = "yq_enrol";
+  private static final long ENROLMENT_COOKIE_MAX_AGE_SECONDS = 30L * 24 * 3600;
   private static final String JSON = "application/json; charset=utf-8";
 
   private final EnrolmentService service;
@@ -33,10 +35,12 @@ public final class EnrolmentRoutes {
   private final Optional<DevOutboxSmsSender> devOutbox;
   private final boolean secureCookie;
   private final long maxSignatureBytes;
+  private final AddressRateLimit newEnrolments;
 
   EnrolmentRoutes(EnrolmentService service, EnrolmentSteps steps, EnrolmentReview review,
       EnrolmentView view, Optional<DevOutboxSmsSender> devOutbox, boolean secureCookie,
-      long maxSignatureBytes) {
+      long maxSignatureBytes, AddressRateLimit newEnrolments) {
+    this.newEnrolments = newEnrolments;
     this.service = service;
     this.steps = steps;
     this.review = review;
@@ -116,6 +120,9 @@ public final class EnrolmentRoutes {
 
   private void start(RoutingContext ctx) {
     String link = required(json(ctx), "link");
+    if (cookie(ctx) == null) {
+      newEnrolments.acquire(ctx.request().remoteAddress().hostAddress());
+    }
     service.start(link, cookie(ctx))
         .onSuccess(started -> {
           if (started.newSessionCookie() != null) {
@@ -123,7 +130,9 @@ public final class EnrolmentRoutes {
                 .setHttpOnly(true)
                 .setSameSite(CookieSameSite.LAX)
                 .setSecure(secureCookie)
-                .setPath("/api/v1/enrolments"));
+                .setPath("/api/v1/enrolments")
+                // A persistent cookie survives WeChat being closed, so the person resumes.
+                .setMaxAge(ENROLMENT_COOKIE_MAX_AGE_SECONDS));
           }
           send(ctx, started.newSessionCookie() != null ? 201 : 200,
               view.phoneState(started.enrolment()));
@@ -214,11 +223,7 @@ public final class EnrolmentRoutes {
       throw new GatewayException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
           "Send this request as application/json");
     }
-    JsonObject body = ctx.body().asJsonObject();
-    if (body == null) {
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "The JSON body is empty");
-    }
-    return body;
+    return JsonBodies.parseObject(ctx.body().buffer());
   }
 
   static String string(JsonObject body, String name) {

@@ -78,22 +78,28 @@ public final class EnrolmentService {
         .compose(found -> {
           EnrolmentRepository.Link link = found.orElseThrow(() -> new GatewayException(
               ErrorCode.LINK_NOT_FOUND, "No enrolment link with this code"));
-          if (link.revokedAt() != null) {
-            throw new GatewayException(ErrorCode.LINK_REVOKED, "The enrolment link was revoked");
+          if (sessionCookie != null) {
+            // An enrolment already started from the link goes on after the link lapses.
+            return repository.findBySession(sessionHash(sessionCookie))
+                .compose(existing -> existing.isPresent()
+                    && existing.get().linkCode().equals(link.code())
+                    ? Future.succeededFuture(new Started(existing.get(), null))
+                    : createIfOpen(link));
           }
-          if (!link.expiresAt().isAfter(now())) {
-            throw new GatewayException(ErrorCode.LINK_EXPIRED, "The enrolment link expired at "
-                + link.expiresAt());
-          }
-          if (sessionCookie == null) {
-            return create(link);
-          }
-          return repository.findBySession(sessionHash(sessionCookie))
-              .compose(existing -> existing.isPresent()
-                  && existing.get().linkCode().equals(link.code())
-                  ? Future.succeededFuture(new Started(existing.get(), null))
-                  : create(link));
+          return createIfOpen(link);
         });
+  }
+
+  private Future<Started> createIfOpen(EnrolmentRepository.Link link) {
+    if (link.revokedAt() != null) {
+      return Future.failedFuture(new GatewayException(ErrorCode.LINK_REVOKED,
+          "The enrolment link was revoked"));
+    }
+    if (!link.expiresAt().isAfter(now())) {
+      return Future.failedFuture(new GatewayException(ErrorCode.LINK_EXPIRED,
+          "The enrolment link expired at " + link.expiresAt()));
+    }
+    return create(link);
   }
 
   private Future<Started> create(EnrolmentRepository.Link link) {
@@ -196,6 +202,10 @@ public final class EnrolmentService {
               String redo = completed.remove(completed.size() - 1);
               Map<String, Object> update = new LinkedHashMap<>();
               update.put("completed", completed);
+              if (Enrolment.FACE_POSTPONED.equals(locked.status())) {
+                // Going back from a postponed face step resumes the flow.
+                update.put("status", Enrolment.IN_PROGRESS);
+              }
               return repository.update(conn, locked.id(), update, now())
                   .compose(done -> AuditLog.append(conn, event(locked.id(), "ENROLMENT_BACK",
                       "SUCCESS", new JsonObject().put("step", redo))));

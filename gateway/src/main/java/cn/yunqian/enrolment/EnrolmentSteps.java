@@ -227,6 +227,15 @@ final class EnrolmentSteps {
   /** {@code face}, built-in check: one face, liveness at or above the threshold. */
   Future<Enrolment> faceBuiltin(String cookie, boolean consent, byte[] evidence, double liveness,
       int faceCount) {
+    if (faceProvider.isPresent()) {
+      // Otherwise a page could skip the provider's comparison with the ID card.
+      return Future.failedFuture(new GatewayException(ErrorCode.INVALID_REQUEST, "This"
+          + " deployment verifies faces with " + faceProvider.get().name() + "; start with face/start"));
+    }
+    if (!Double.isFinite(liveness) || liveness < 0 || liveness > 1) {
+      return Future.failedFuture(new GatewayException(ErrorCode.INVALID_REQUEST,
+          "Field 'livenessScore' must be a number from 0 to 1"));
+    }
     return service.completeStep(cookie, Step.FACE, true, enrolment -> workers
         .executeBlocking(() -> {
           byte[] frame = UploadedImages.faceFrame(evidence, EnrolmentConfig.MAX_FACE_FRAME_BYTES);

@@ -84,7 +84,7 @@ final class ReviewRoutes {
           "Field 'organisation' must be at most 100 characters");
     }
     Object hours = body.getValue("validHours", 72);
-    if (!(hours instanceof Number number)) {
+    if (!(hours instanceof Number number) || number.doubleValue() != number.intValue()) {
       throw new GatewayException(ErrorCode.INVALID_REQUEST,
           "Field 'validHours' must be a whole number from 1 to "
               + EnrolmentLinks.MAX_VALID_HOURS);

@@ -2,6 +2,7 @@ package cn.yunqian.pin;
 
 import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
+import cn.yunqian.api.JsonBodies;
 import cn.yunqian.audit.AuditEvent;
 import cn.yunqian.audit.AuditLog;
 import cn.yunqian.enrolment.EnrolmentConfig;
@@ -318,16 +319,7 @@ final class PinPhoneRoutes {
       throw new GatewayException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
           "Send this request as application/json");
     }
-    JsonObject body;
-    try {
-      body = ctx.body().asJsonObject();
-    } catch (ClassCastException e) {
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "The body is not a JSON object");
-    }
-    if (body == null) {
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "The JSON body is empty");
-    }
-    return body;
+    return JsonBodies.parseObject(ctx.body().buffer());
   }
 
   static String string(JsonObject body, String name) {

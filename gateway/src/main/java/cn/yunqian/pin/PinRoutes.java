@@ -2,6 +2,7 @@ package cn.yunqian.pin;
 
 import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
+import cn.yunqian.api.JsonBodies;
 import cn.yunqian.signer.SignerKeys;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
@@ -83,15 +84,7 @@ public final class PinRoutes {
       throw new GatewayException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
           "Send the PIN change as application/json");
     }
-    try {
-      JsonObject body = ctx.body().asJsonObject();
-      if (body == null) {
-        throw new GatewayException(ErrorCode.INVALID_REQUEST, "The request body is empty");
-      }
-      return body;
-    } catch (io.vertx.core.json.DecodeException | ClassCastException e) {
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "The body is not a JSON object");
-    }
+    return JsonBodies.parseObject(ctx.body().buffer());
   }
 
   private static char[] pinField(JsonObject body, String name) {

@@ -54,7 +54,7 @@ public final class WebPages {
    */
   public static void mount(Router router, Path mobileWebDir) {
     router.route("/node_modules/*").handler(ctx -> ctx.fail(404));
-    router.getWithRegex("/package(-lock)?\\.json").handler(ctx -> ctx.fail(404));
+    router.getWithRegex("/package(-lock)?\\.json/?").handler(ctx -> ctx.fail(404));
 
     Path nodeModules = mobileWebDir.resolve("node_modules").toAbsolutePath();
     if (!Files.isDirectory(nodeModules)) {

@@ -84,7 +84,7 @@ class GatewayApiTest {
     HttpResponse<Buffer> response = join(client.get("/metrics").send());
     assertEquals(200, response.statusCode());
     assertTrue(response.getHeader("content-type").startsWith("text/plain"));
-    assertTrue(response.bodyAsString().contains("jvm_memory_used_bytes"));
+    assertTrue(response.bodyAsString().contains("vertx_http_server"));
     assertTrue(response.bodyAsString().contains("yunqian_signatures"));
   }
 

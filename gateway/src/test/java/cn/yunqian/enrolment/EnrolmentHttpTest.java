@@ -112,7 +112,7 @@ class EnrolmentHttpTest {
   }
 
   @Test
-  void signatureFirstApprovesOnSubmit() throws Exception {
+  void signatureFirstNeedsReviewWithBuiltinFace() throws Exception {
     Phone phone = startEnrolment("signature-first");
     String mobile = newMobile();
     expectState(phone.post("signature", signature(4)), "identity");
@@ -122,8 +122,13 @@ class EnrolmentHttpTest {
         .put("name", "李雷").put("idNumber", newIdNumber("110101", "19750503"))
         .put("mobile", mobile).put("code", outboxCode(mobile))), "face");
     expectState(phone.post("face", face(0.9, 1)), "pin");
-    expectState(phone.post("pin", pin("480271")), "result");
-    JsonObject done = phone.post("submit", new JsonObject()).bodyAsJsonObject();
+    expectState(phone.post("pin", pin("480271")), "review");
+    JsonObject submitted = phone.post("submit", new JsonObject()).bodyAsJsonObject();
+    assertEquals("PENDING_REVIEW", submitted.getString("status"));
+    HttpResponse<Buffer> approved = reviewer("POST", "/api/v1/admin/enrolments/"
+        + submitted.getString("id") + "/approve", null);
+    assertEquals(200, approved.statusCode(), approved.bodyAsString());
+    JsonObject done = approved.bodyAsJsonObject();
     assertEquals("APPROVED", done.getString("status"));
     assertEquals("result", done.getString("current"));
     String signerId = gateway.services().signers().pool()
@@ -160,9 +165,9 @@ class EnrolmentHttpTest {
     assertEquals("face", resumed.bodyAsJsonObject().getString("current"));
 
     expectState(phone.post("face", face(0.99, 1)), "pin");
-    expectState(phone.post("pin", pin("735194")), "result");
+    expectState(phone.post("pin", pin("735194")), "review");
     assertError(phone.post("back", new JsonObject()), 409, "STEP_OUT_OF_ORDER");
-    assertEquals("APPROVED", phone.post("submit", new JsonObject()).bodyAsJsonObject()
+    assertEquals("PENDING_REVIEW", phone.post("submit", new JsonObject()).bodyAsJsonObject()
         .getString("status"));
   }
 

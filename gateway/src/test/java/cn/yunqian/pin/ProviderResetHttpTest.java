@@ -64,6 +64,14 @@ class ProviderResetHttpTest {
     phone = new PinPhone(gateway, () -> {
       throw new AssertionError("these signers have no mobile number");
     });
+    phone.useExternalFaceStep(cookie -> {
+      standIn.reply("DetectAuth", Reply.json(new JsonObject()
+          .put("Url", "https://h5.faceid.qq.com/api/authen/ruleid?token=" + BIZ_TOKEN)
+          .put("BizToken", BIZ_TOKEN).put("RequestId", "r-enrol")));
+      phone.step(cookie, "face/start", new JsonObject().put("consent", true));
+      standIn.reply("GetDetectInfoEnhanced", Reply.json(detectInfo(0, "成功", "97.10")));
+      phone.step(cookie, "face/result", new JsonObject());
+    });
   }
 
   @AfterAll

@@ -46,6 +46,36 @@ public final class FlowPresets {
 
   /** Returns the built-in presets and, when a file is given, those it defines. */
   public static FlowPresets load(Optional<Path> file) {
+    return load(file, false);
+  }
+
+  /**
+   * Returns the presets as {@link #load(Optional)} does; with {@code requireReview}, a preset
+   * without a staff review step gets one before its result. A deployment whose face check
+   * cannot compare the face with the ID card (the built-in check) must not let a person who
+   * only knows someone's name and ID number become that signer without a reviewer.
+   */
+  public static FlowPresets load(Optional<Path> file, boolean requireReview) {
+    FlowPresets loaded = loadAsWritten(file);
+    if (!requireReview) {
+      return loaded;
+    }
+    Map<String, FlowPreset> reviewed = new LinkedHashMap<>();
+    loaded.presets.forEach((name, preset) -> reviewed.put(name,
+        new FlowPreset(name, withReview(preset.steps()))));
+    return new FlowPresets(Map.copyOf(reviewed), loaded.organisationPresets);
+  }
+
+  private static List<String> withReview(List<String> steps) {
+    if (steps.contains(Step.REVIEW)) {
+      return steps;
+    }
+    List<String> withReview = new ArrayList<>(steps);
+    withReview.add(steps.size() - 1, Step.REVIEW);
+    return List.copyOf(withReview);
+  }
+
+  private static FlowPresets loadAsWritten(Optional<Path> file) {
     Map<String, FlowPreset> presets = new LinkedHashMap<>();
     add(presets, PHONE_FIRST, List.of(Step.SMS_LOGIN, Step.ID_CARD, Step.IDENTITY, Step.REGION,
         Step.PIN, Step.FACE, Step.SIGNATURE, Step.REVIEW, Step.RESULT));

@@ -25,6 +25,11 @@ public final class UploadedImages {
 
   private static final int MIN_SIDE = 200;
   private static final int MAX_SIDE = 8000;
+  /**
+   * Most pixels decoded for one image: 24 MP is more than a phone camera's 4:3 photo of 5664 x
+   * 4248, and bounds the memory of one decode to about 100 MB.
+   */
+  private static final long MAX_PIXELS = 24_000_000L;
   private static final int MIN_FACE_SIDE = 64;
   private static final int MAX_FACE_SIDE = 4000;
   /** HEIF major brands used by phone cameras for still images (ISO/IEC 23008-12). */
@@ -117,6 +122,10 @@ public final class UploadedImages {
         if (width < minSide || height < minSide || width > maxSide || height > maxSide) {
           throw invalid(what, "must be " + minSide + " to " + maxSide + " pixels per side, got "
               + width + "x" + height);
+        }
+        if ((long) width * height > MAX_PIXELS) {
+          throw invalid(what, "must have at most " + MAX_PIXELS + " pixels, got " + width + "x"
+              + height);
         }
         return reader.read(0);
       } finally {
