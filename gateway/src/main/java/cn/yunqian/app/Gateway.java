@@ -116,7 +116,7 @@ public final class Gateway implements AutoCloseable {
     return workers.executeBlocking(() -> {
       Files.createDirectories(config.dataDir());
       DeploymentSecrets secrets = DeploymentSecrets.loadOrCreate(config.dataDir());
-      HsmSettings hsmSettings = HsmSettings.fromEnvironment(System.getenv(),
+      HsmSettings hsmSettings = HsmSettings.fromEnvironment(config.environment(),
           Path.of(config.pkcs11Library()), config.dataDir().resolve("secrets"));
       HsmConfigCheck.requireValid(hsmSettings);
       SignerTokens tokens = new SignerTokens(
@@ -132,7 +132,7 @@ public final class Gateway implements AutoCloseable {
       DeploymentSecrets secrets = opened.secrets();
       SignerTokens tokens = opened.tokens();
       CertificateSettings certificateSettings = CertificateSettings.fromEnvironment(
-          System.getenv(), config.dataDir(), config.httpHost(), config.httpPort());
+          config.environment(), config.dataDir(), config.httpHost(), config.httpPort());
       CertificateAuthority ca = opened.ca()
           .withCrlDistributionPoint(certificateSettings.crlUrl());
       KeyCustody custody = opened.custody();
@@ -164,7 +164,7 @@ public final class Gateway implements AutoCloseable {
 
   /** Starts everything and listens for HTTP. */
   public static Future<Gateway> start(GatewayConfig config) {
-    return start(config, EnrolmentConfig.fromEnvironment(System.getenv()));
+    return start(config, EnrolmentConfig.fromEnvironment(config.environment()));
   }
 
   /** Starts everything with the given enrolment settings; tests pass their own clock. */
@@ -183,9 +183,9 @@ public final class Gateway implements AutoCloseable {
     Map<String, FaceVerificationProvider> faces = new HashMap<>(faceProviders);
     Optional<SmsSender> vendorSms;
     try {
-      VendorProviders.faceProvider(vertx, System.getenv())
+      VendorProviders.faceProvider(vertx, config.environment())
           .ifPresent(provider -> faces.put(provider.name(), provider));
-      vendorSms = VendorProviders.smsSender(vertx, System.getenv());
+      vendorSms = VendorProviders.smsSender(vertx, config.environment());
     } catch (IllegalArgumentException e) {
       vertx.close();
       return Future.failedFuture(e);
@@ -196,9 +196,9 @@ public final class Gateway implements AutoCloseable {
         .compose(services -> {
           Path uploads = config.dataDir().resolve("uploads");
           EnrolmentModule enrolmentModule = EnrolmentModule.create(enrolmentConfig,
-              services.signers(), services.tokens(), services.ca(), services.enrolment(),
-              services.secrets(), services.workers(), registry, faces, vendorSms,
-              config.maxImageBytes());
+              services.signers(), services.tokens(), services.custody(), services.ca(),
+              services.enrolment(), services.secrets(), services.workers(), registry, faces,
+              vendorSms, config.maxImageBytes());
           ApiServer.Services api = new ApiServer.Services(services.signing(),
               services.enrolment(), services.signers(), services.unlock(), services.health(),
               registry, services.secrets().clientToken(), services.secrets().officerToken(),

@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param caTokenLabel label of the HSM token that holds the internal CA's key
  * @param maxPdfBytes largest PDF accepted for signing
  * @param maxImageBytes largest handwritten signature image accepted
+ * @param environment the variables the settings were read from, for the parts (HSM custody,
+ *     certificates, providers) that read their own
  */
 public record GatewayConfig(
     Path dataDir,
@@ -29,7 +31,8 @@ public record GatewayConfig(
     String pkcs11Library,
     String caTokenLabel,
     long maxPdfBytes,
-    long maxImageBytes) {
+    long maxImageBytes,
+    Map<String, String> environment) {
 
   public static final String DEFAULT_PKCS11_LIBRARY = "/usr/lib/softhsm/libsofthsm2.so";
 
@@ -46,19 +49,20 @@ public record GatewayConfig(
         env.getOrDefault("YUNQIAN_PKCS11_LIBRARY", DEFAULT_PKCS11_LIBRARY),
         env.getOrDefault("YUNQIAN_CA_TOKEN_LABEL", "yunqian-ca"),
         longSetting(env, "YUNQIAN_MAX_PDF_BYTES", 20L * 1024 * 1024),
-        longSetting(env, "YUNQIAN_MAX_IMAGE_BYTES", 512L * 1024));
+        longSetting(env, "YUNQIAN_MAX_IMAGE_BYTES", 512L * 1024),
+        Map.copyOf(env));
   }
 
   /** Returns a copy that binds to another port. */
   public GatewayConfig withHttpPort(int port) {
     return new GatewayConfig(dataDir, httpHost, port, pgUrl, embeddedPgDir, embeddedPgPort,
-        pkcs11Library, caTokenLabel, maxPdfBytes, maxImageBytes);
+        pkcs11Library, caTokenLabel, maxPdfBytes, maxImageBytes, environment);
   }
 
   /** Returns a copy whose embedded PostgreSQL keeps its data elsewhere, on another port. */
   public GatewayConfig withEmbeddedPg(Path dir, int port) {
     return new GatewayConfig(dataDir, httpHost, httpPort, pgUrl, dir, port, pkcs11Library,
-        caTokenLabel, maxPdfBytes, maxImageBytes);
+        caTokenLabel, maxPdfBytes, maxImageBytes, environment);
   }
 
   /** Returns the largest HTTP body: a PDF in base64 plus room for the other fields. */
@@ -80,5 +84,13 @@ public record GatewayConfig(
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(name + " must be a whole number, got '" + value + "'");
     }
+  }
+
+  /** Describes the settings, leaving out the environment and the database URL (passwords). */
+  @Override
+  public String toString() {
+    return "GatewayConfig[dataDir=" + dataDir + ", http=" + httpHost + ":" + httpPort
+        + ", database=" + (pgUrl.isPresent() ? "external" : "embedded:" + embeddedPgPort)
+        + ", pkcs11Library=" + pkcs11Library + ", caTokenLabel=" + caTokenLabel + "]";
   }
 }

@@ -26,7 +26,8 @@ public final class Migrations {
       "V3__certificates.sql",
 
       "V4__key_custody.sql",
-      "V5__pin_management.sql");
+      "V5__pin_management.sql",
+      "V6__enrolment_key_custody.sql");
 
   /** Arbitrary constant that names the migration lock in pg_advisory_xact_lock. */
   private static final long LOCK_KEY = 0x59554e5149414eL;

@@ -7,6 +7,7 @@ import cn.yunqian.enrolment.flow.FlowPresets;
 import cn.yunqian.enrolment.sms.DevOutboxSmsSender;
 import cn.yunqian.enrolment.sms.SmsCodes;
 import cn.yunqian.enrolment.sms.SmsSender;
+import cn.yunqian.hsm.KeyCustody;
 import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.identity.PersonalDataCipher;
 import cn.yunqian.identity.Regions;
@@ -77,9 +78,9 @@ public final class EnrolmentModule {
    * @throws IllegalArgumentException when the configured face provider is not in the map
    */
   public static EnrolmentModule create(EnrolmentConfig config, SignerRepository signers,
-      SignerTokens tokens, CertificateAuthority ca, SignerEnrolment signerEnrolment,
-      DeploymentSecrets secrets, WorkerExecutor workers, MeterRegistry registry,
-      Map<String, FaceVerificationProvider> faceProviders, Optional<SmsSender> vendorSms,
+      SignerTokens tokens, KeyCustody custody, CertificateAuthority ca,
+      SignerEnrolment signerEnrolment, DeploymentSecrets secrets, WorkerExecutor workers,
+      MeterRegistry registry, Map<String, FaceVerificationProvider> faceProviders, Optional<SmsSender> vendorSms,
       long maxSignatureBytes) {
     Optional<FaceVerificationProvider> face = Optional.empty();
     if (!"builtin".equals(config.faceProvider())) {
@@ -107,7 +108,7 @@ public final class EnrolmentModule {
         registry);
     SmsCodes codes = new SmsCodes(signers.pool(), sms, secrets.idNumberKey(), config.clock(),
         config.smsDailyCapPerMobile(), config.smsDailyCapPerIp());
-    EnrolmentSteps steps = new EnrolmentSteps(service, codes, tokens, signerEnrolment, signers,
+    EnrolmentSteps steps = new EnrolmentSteps(service, codes, custody, signerEnrolment, signers,
         regions, workers, config, face, maxSignatureBytes);
     SignerMobiles mobiles = new SignerMobiles(signers.pool(), cipher, secrets.idNumberKey());
     EnrolmentReview review = new EnrolmentReview(service, tokens, ca, secrets.idNumberKey(),

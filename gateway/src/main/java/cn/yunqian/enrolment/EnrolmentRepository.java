@@ -27,8 +27,8 @@ final class EnrolmentRepository {
       "mobile_enc", "person_type", "name", "id_number_hash", "id_number_masked",
       "id_number_enc", "county_code", "id_front_enc", "id_front_type", "id_back_enc",
       "id_back_type", "face_evidence_enc", "face_detail", "face_session_id", "signature_enc",
-      "signer_id", "token_label", "key_algorithm", "rejection_reason", "submitted_at",
-      "decided_at");
+      "signer_id", "token_label", "key_algorithm", "key_custody", "wrapped_key", "public_key",
+      "rejection_reason", "submitted_at", "decided_at");
   /** Encrypted image columns that reviewers may read. */
   static final Set<String> IMAGE_COLUMNS = Set.of("id_front_enc", "id_back_enc",
       "face_evidence_enc", "signature_enc");

@@ -10,6 +10,7 @@ import cn.yunqian.enrolment.flow.Step;
 import cn.yunqian.enrolment.sms.SmsSender;
 import cn.yunqian.enrolment.sms.SmsTemplate;
 import cn.yunqian.hsm.CustodyKey;
+import cn.yunqian.hsm.CustodyMode;
 import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.identity.ResidentIdNumber;
 import cn.yunqian.signer.SignerKeys;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,11 +102,12 @@ final class EnrolmentReview {
           Enrolment enrolment = requireStatus(found, id, expectedStatus);
           return Future.all(service.repository().readEncrypted(id, "id_number_enc"),
                   service.repository().readEncrypted(id, "signature_enc"),
-                  service.repository().readEncrypted(id, "mobile_enc"))
+                  service.repository().readEncrypted(id, "mobile_enc"),
+                  enrolmentKey(enrolment))
               .compose(all -> workers.executeBlocking(() -> certify(enrolment,
                   decrypt(enrolment, all.resultAt(0), "id-number"),
                   decrypt(enrolment, all.resultAt(1), "signature"),
-                  optionalMobile(enrolment, all.resultAt(2))), false))
+                  optionalMobile(enrolment, all.resultAt(2)), all.resultAt(3)), false))
               .compose(certified -> storeApproval(enrolment, expectedStatus, certified, actor));
         })
         .compose(enrolment -> notify(enrolment, "APPROVED", null).map(enrolment));
@@ -115,7 +118,28 @@ final class EnrolmentReview {
    * that are stored next to it for PIN management.
    */
   private record Certified(SignerRepository.NewSigner signer, String mobile,
-      java.time.LocalDate birthDate) {
+      java.time.LocalDate birthDate, CustodyKey custodyKey) {
+  }
+
+  /** The key made at the PIN step: its custody reference and, when stored, its public key. */
+  private record EnrolmentKey(CustodyKey custodyKey, byte[] publicKey) {
+  }
+
+  private Future<EnrolmentKey> enrolmentKey(Enrolment enrolment) {
+    return repository.pool()
+        .preparedQuery("SELECT key_custody, wrapped_key, public_key FROM enrolments WHERE id = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(enrolment.id()))
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          String mode = row.getString("key_custody");
+          io.vertx.core.buffer.Buffer wrapped = row.getBuffer("wrapped_key");
+          io.vertx.core.buffer.Buffer publicKey = row.getBuffer("public_key");
+          // Enrolments that reached the PIN step before custody was recorded used a token.
+          CustodyKey key = mode == null ? CustodyKey.token(enrolment.tokenLabel())
+              : new CustodyKey(CustodyMode.parse(mode), enrolment.tokenLabel(),
+                  wrapped == null ? null : wrapped.getBytes());
+          return new EnrolmentKey(key, publicKey == null ? null : publicKey.getBytes());
+        });
   }
 
   private String optionalMobile(Enrolment enrolment, Optional<Row> row) {
@@ -126,18 +150,20 @@ final class EnrolmentReview {
   }
 
   private Certified certify(Enrolment enrolment, byte[] idNumber, byte[] signaturePng,
-      String mobile) throws java.io.IOException {
+      String mobile, EnrolmentKey key) throws java.io.IOException {
     String subjectSerial = SubjectSerialNumbers.derive(
         new String(idNumber, StandardCharsets.UTF_8), idNumberKey);
     X509CertificateHolder certificate = ca.issue(
-        tokens.readPublicKey(enrolment.tokenLabel()).publicKeyInfo(), enrolment.name(),
+        key.publicKey() != null ? SubjectPublicKeyInfo.getInstance(key.publicKey())
+            : tokens.readPublicKey(enrolment.tokenLabel()).publicKeyInfo(), enrolment.name(),
         subjectSerial, CERTIFICATE_VALIDITY);
     return new Certified(new SignerRepository.NewSigner(enrolment.signerId(), enrolment.name(),
         enrolment.personType(), null, enrolment.idNumberMasked(), subjectSerial,
         enrolment.tokenLabel(), enrolment.keyAlgorithm(), certificate.getEncoded(),
         service.cipher().encrypt(signaturePng, SIGNER_IMAGE_PURPOSE,
             enrolment.signerId().toString())), mobile,
-        ResidentIdNumber.parse(new String(idNumber, StandardCharsets.UTF_8)).birthDate());
+        ResidentIdNumber.parse(new String(idNumber, StandardCharsets.UTF_8)).birthDate(),
+        key.custodyKey());
   }
 
   private Future<Enrolment> storeApproval(Enrolment seen, String expectedStatus,
@@ -196,7 +222,7 @@ final class EnrolmentReview {
     Future<Void> birth = CertificateRepository.insertCurrent(conn, row.id(), certificate,
             CertificateRecord.INTERNAL_CA, List.of())
         .compose(inserted -> signerKeys.storeNew(conn, row.id(),
-            CustodyKey.token(row.tokenLabel()), certified.birthDate()));
+            certified.custodyKey(), certified.birthDate()));
     if (certified.mobile() == null) {
       return birth;
     }
@@ -244,6 +270,10 @@ final class EnrolmentReview {
     columns.put("status", status);
     columns.put("completed", completed);
     columns.put("rejection_reason", reason);
+    if (Enrolment.REJECTED.equals(status)) {
+      // A wrapped key exists only as this blob, so dropping it discards the key.
+      columns.put("wrapped_key", null);
+    }
     columns.put("decided_at", service.now());
     if (!enrolment.steps().contains(Step.REVIEW)) {
       // Without review, submitting and deciding are one request.

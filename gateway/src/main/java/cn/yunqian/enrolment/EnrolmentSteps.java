@@ -11,6 +11,8 @@ import cn.yunqian.enrolment.images.UploadedImages;
 import cn.yunqian.enrolment.sms.MobileNumbers;
 import cn.yunqian.enrolment.sms.SmsCodes;
 import cn.yunqian.hsm.KeyAlgorithm;
+import cn.yunqian.hsm.CustodyKey;
+import cn.yunqian.hsm.KeyCustody;
 import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.identity.Regions;
 import cn.yunqian.identity.ResidentIdNumber;
@@ -20,6 +22,7 @@ import cn.yunqian.signer.SignerEnrolment;
 import cn.yunqian.signer.SignerNames;
 import cn.yunqian.signer.SignerRepository;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.WorkerExecutor;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -41,7 +44,7 @@ final class EnrolmentSteps {
 
   private final EnrolmentService service;
   private final SmsCodes smsCodes;
-  private final SignerTokens tokens;
+  private final KeyCustody custody;
   private final SignerEnrolment signerEnrolment;
   private final SignerRepository signers;
   private final Regions regions;
@@ -50,13 +53,13 @@ final class EnrolmentSteps {
   private final Optional<FaceVerificationProvider> faceProvider;
   private final long maxSignatureBytes;
 
-  EnrolmentSteps(EnrolmentService service, SmsCodes smsCodes, SignerTokens tokens,
+  EnrolmentSteps(EnrolmentService service, SmsCodes smsCodes, KeyCustody custody,
       SignerEnrolment signerEnrolment, SignerRepository signers, Regions regions,
       WorkerExecutor workers, EnrolmentConfig config,
       Optional<FaceVerificationProvider> faceProvider, long maxSignatureBytes) {
     this.service = service;
     this.smsCodes = smsCodes;
-    this.tokens = tokens;
+    this.custody = custody;
     this.signerEnrolment = signerEnrolment;
     this.signers = signers;
     this.regions = regions;
@@ -201,13 +204,27 @@ final class EnrolmentSteps {
   private Future<Enrolment> createKey(Enrolment enrolment, char[] pin) {
     UUID signerId = UUID.randomUUID();
     String label = tokenLabel(signerId);
-    Map<String, Object> columns = new LinkedHashMap<>();
-    columns.put("signer_id", signerId);
-    columns.put("token_label", label);
-    columns.put("key_algorithm", KeyAlgorithm.EC_P256.name());
-    return workers.executeBlocking(() -> tokens.create(label, pin, KeyAlgorithm.EC_P256), false)
-        .compose(key -> service.store(enrolment, Step.PIN, columns, true, false)
-            .recover(e -> destroyKey(label, pin, e)));
+    return workers.executeBlocking(() -> custody.create(label, pin, KeyAlgorithm.EC_P256), false)
+        .compose(key -> {
+          Map<String, Object> columns = new LinkedHashMap<>();
+          columns.put("signer_id", signerId);
+          columns.put("token_label", label);
+          columns.put("key_algorithm", KeyAlgorithm.EC_P256.name());
+          columns.put("key_custody", key.custodyKey().mode().configValue());
+          columns.put("wrapped_key", key.custodyKey().wrappedKey() == null ? null
+              : Buffer.buffer(key.custodyKey().wrappedKey()));
+          columns.put("public_key", Buffer.buffer(encoded(key)));
+          return service.store(enrolment, Step.PIN, columns, true, false)
+              .recover(e -> destroyKey(key.custodyKey(), pin, e));
+        });
+  }
+
+  private static byte[] encoded(KeyCustody.NewKey key) {
+    try {
+      return key.signerKey().publicKeyInfo().getEncoded();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private Future<ResidentIdNumber> idNumber(Enrolment enrolment) {
@@ -215,11 +232,12 @@ final class EnrolmentSteps {
         .map(bytes -> ResidentIdNumber.parse(new String(bytes, StandardCharsets.UTF_8)));
   }
 
-  private <T> Future<T> destroyKey(String label, char[] pin, Throwable cause) {
-    LOG.warn("Storing the PIN step failed, so the key in token {} is destroyed", label, cause);
+  private <T> Future<T> destroyKey(CustodyKey key, char[] pin, Throwable cause) {
+    LOG.warn("Storing the PIN step failed, so the key {} is destroyed", key, cause);
     return workers.executeBlocking(() -> {
-      // NOTE: the emptied token stays, because its SO PIN was never kept.
-      tokens.destroyKey(label, pin);
+      // NOTE: in token-per-signer custody the emptied token stays, because its SO PIN was
+      // never kept.
+      custody.destroy(key, pin);
       return null;
     }, false).transform(ignored -> Future.failedFuture(cause));
   }

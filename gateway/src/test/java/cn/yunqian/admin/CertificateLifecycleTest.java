@@ -116,7 +116,9 @@ class CertificateLifecycleTest {
     GatewayConfig config = GatewayConfig.fromEnvironment(Map.of(
         "YUNQIAN_DATA_DIR", dataDir.toString(),
         "YUNQIAN_HTTP_PORT", Integer.toString(port),
-        "YUNQIAN_PG_URL", TestDatabase.newDatabaseUrl()));
+        "YUNQIAN_PG_URL", TestDatabase.newDatabaseUrl(),
+        "YUNQIAN_CA_TOKEN_LABEL", TestHsm.newLabel("ca"),
+        "SOFTHSM2_CONF", System.getenv("SOFTHSM2_CONF")));
     gateway = join(Gateway.start(config));
     base = "http://127.0.0.1:" + gateway.port();
     officerToken = gateway.services().secrets().officerToken();

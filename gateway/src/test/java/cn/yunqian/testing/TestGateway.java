@@ -31,6 +31,10 @@ public final class TestGateway {
       env.put("YUNQIAN_PG_URL", TestDatabase.newDatabaseUrl());
       env.put("YUNQIAN_HTTP_PORT", "0");
       env.put("YUNQIAN_CA_TOKEN_LABEL", TestHsm.newLabel("ca"));
+      String softHsmConf = System.getenv("SOFTHSM2_CONF");
+      if (softHsmConf != null) {
+        env.put("SOFTHSM2_CONF", softHsmConf);
+      }
       env.putAll(extraEnv);
       return GatewayConfig.fromEnvironment(env);
     } catch (IOException e) {
