@@ -13,6 +13,8 @@ import cn.yunqian.hsm.KeyCustody;
 import cn.yunqian.hsm.SignerTokens;
 import cn.yunqian.pin.PinResetApprovals;
 import cn.yunqian.pin.Rekeying;
+import cn.yunqian.signer.SignerKeys;
+import cn.yunqian.signer.SignerMobiles;
 import cn.yunqian.signer.SignerRepository;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -39,22 +41,24 @@ public record CertificateServices(
    * {@code settings}, see {@link CertificateAuthority#withCrlDistributionPoint}.
    *
    * @param custody the key custody that re-keying makes new keys in
+   * @param keys the signers' key references, for certificate requests
+   * @param mobiles the signers' mobile numbers, for expiry warnings
    * @param sms the SMS sender for expiry warnings, or empty when none is configured
    */
   public static CertificateServices create(SignerRepository signers, SignerTokens tokens,
-      KeyCustody custody, CertificateAuthority ca, WorkerExecutor workers, CertificateSettings settings,
-      Optional<SmsSender> sms, Clock clock) {
+      KeyCustody custody, SignerKeys keys, SignerMobiles mobiles, CertificateAuthority ca,
+      WorkerExecutor workers, CertificateSettings settings, Optional<SmsSender> sms,
+      Clock clock) {
     CertificateRepository certificates = new CertificateRepository(signers.pool());
     CrlPublisher crl = new CrlPublisher(ca, certificates, workers, clock,
         settings.crlValidity());
     CertificateLifecycle lifecycle = new CertificateLifecycle(signers, certificates, tokens, crl,
         settings.loadTrustAnchors(), workers, clock);
-    // NOTE: signers have no stored mobile number yet, so expiry warnings never reach a phone.
     CertificateExpiryWatch expiry = new CertificateExpiryWatch(certificates,
-        settings.expiryWindow(), clock, sms, signerId -> Future.succeededFuture(Optional.empty()));
+        settings.expiryWindow(), clock, sms, mobiles::find);
     return new CertificateServices(settings, certificates,
         new SigningCertificates(certificates, ca, crl, settings.padesLevel(), workers, clock),
-        new CertificateRequests(signers, certificates, tokens, workers),
+        new CertificateRequests(signers, certificates, custody, keys, workers),
         lifecycle, crl, expiry,
         new Rekeying(signers, custody, ca, lifecycle, workers, clock),
         new PinResetApprovals(signers.pool(), clock),

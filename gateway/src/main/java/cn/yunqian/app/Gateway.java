@@ -22,6 +22,7 @@ import cn.yunqian.identity.PersonalDataCipher;
 import cn.yunqian.pin.PinChange;
 import cn.yunqian.pin.PinUnlock;
 import cn.yunqian.signer.SignerKeys;
+import cn.yunqian.signer.SignerMobiles;
 import cn.yunqian.signer.SignerEnrolment;
 import cn.yunqian.signer.SignerRepository;
 import cn.yunqian.signing.SigningService;
@@ -87,10 +88,10 @@ public final class Gateway implements AutoCloseable {
       HealthCheck health,
       WorkerExecutor workers,
       CertificateServices certificates,
-
       KeyCustody custody,
       PinChange pinChange,
-      SignerKeys signerKeys) {
+      SignerKeys signerKeys,
+      Optional<SmsSender> sms) {
   }
 
   /** Creates a Vert.x instance that reports its metrics to {@code registry}. */
@@ -137,10 +138,12 @@ public final class Gateway implements AutoCloseable {
           .withCrlDistributionPoint(certificateSettings.crlUrl());
       KeyCustody custody = opened.custody();
       SignerRepository signers = new SignerRepository(database.pool());
-      CertificateServices certificates = CertificateServices.create(signers, tokens, custody, ca,
-          workers, certificateSettings, Optional.empty(), Clock.systemUTC());
       PersonalDataCipher cipher = new PersonalDataCipher(secrets.personalDataKey());
       SignerKeys signerKeys = new SignerKeys(database.pool(), cipher);
+      Optional<SmsSender> sms = VendorProviders.smsSender(vertx, config.environment());
+      CertificateServices certificates = CertificateServices.create(signers, tokens, custody,
+          signerKeys, new SignerMobiles(database.pool(), cipher, secrets.idNumberKey()), ca,
+          workers, certificateSettings, sms, Clock.systemUTC());
       HealthCheck health = new HealthCheck(database.pool(), workers, () -> {
         var result = ca.healthCheck().check();
         if (!result.healthy()) {
@@ -154,7 +157,7 @@ public final class Gateway implements AutoCloseable {
           new SigningService(signers, custody, certificates.signing(), cipher, workers,
               config.maxPdfBytes(), registry),
           new PinUnlock(signers), health, workers, certificates, custody,
-          new PinChange(signers, signerKeys, custody, workers), signerKeys);
+          new PinChange(signers, signerKeys, custody, workers), signerKeys, sms);
     }));
   }
 
@@ -181,11 +184,9 @@ public final class Gateway implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = newVertx(registry);
     Map<String, FaceVerificationProvider> faces = new HashMap<>(faceProviders);
-    Optional<SmsSender> vendorSms;
     try {
       VendorProviders.faceProvider(vertx, config.environment())
           .ifPresent(provider -> faces.put(provider.name(), provider));
-      vendorSms = VendorProviders.smsSender(vertx, config.environment());
     } catch (IllegalArgumentException e) {
       vertx.close();
       return Future.failedFuture(e);
@@ -198,7 +199,7 @@ public final class Gateway implements AutoCloseable {
           EnrolmentModule enrolmentModule = EnrolmentModule.create(enrolmentConfig,
               services.signers(), services.tokens(), services.custody(), services.ca(),
               services.enrolment(), services.secrets(), services.workers(), registry, faces,
-              vendorSms, config.maxImageBytes());
+              services.sms(), config.maxImageBytes());
           ApiServer.Services api = new ApiServer.Services(services.signing(),
               services.enrolment(), services.signers(), services.unlock(), services.health(),
               registry, services.secrets().clientToken(), services.secrets().officerToken(),

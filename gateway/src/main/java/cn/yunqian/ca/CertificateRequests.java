@@ -4,10 +4,12 @@ import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
 import cn.yunqian.audit.AuditEvent;
 import cn.yunqian.audit.AuditLog;
-import cn.yunqian.hsm.SignerTokens;
+import cn.yunqian.hsm.CustodyKey;
+import cn.yunqian.hsm.KeyCustody;
 import cn.yunqian.hsm.SigningHandle;
 import cn.yunqian.pin.PinPolicy;
 import cn.yunqian.signer.Signer;
+import cn.yunqian.signer.SignerKeys;
 import cn.yunqian.signer.SignerRepository;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
@@ -36,14 +38,16 @@ public final class CertificateRequests {
 
   private final SignerRepository signers;
   private final CertificateRepository certificates;
-  private final SignerTokens tokens;
+  private final KeyCustody custody;
+  private final SignerKeys keys;
   private final WorkerExecutor workers;
 
   public CertificateRequests(SignerRepository signers, CertificateRepository certificates,
-      SignerTokens tokens, WorkerExecutor workers) {
+      KeyCustody custody, SignerKeys keys, WorkerExecutor workers) {
     this.signers = signers;
     this.certificates = certificates;
-    this.tokens = tokens;
+    this.custody = custody;
+    this.keys = keys;
     this.workers = workers;
   }
 
@@ -67,7 +71,8 @@ public final class CertificateRequests {
           return signers.reservePinAttempt(signerId)
               .compose(used -> used.isEmpty()
                   ? Future.failedFuture(locked())
-                  : signRequest(signer, pin, used.get(), actor));
+                  : keys.custodyKey(signerId).compose(key -> signRequest(signer,
+                      key.orElseThrow(), pin, used.get(), actor)));
         })
         .compose(der -> {
           JsonObject details = new JsonObject().put("requestBytes", der.length);
@@ -95,11 +100,12 @@ public final class CertificateRequests {
         + "\n-----END CERTIFICATE REQUEST-----\n";
   }
 
-  private Future<byte[]> signRequest(Signer signer, char[] pin, int triesUsed, String actor) {
+  private Future<byte[]> signRequest(Signer signer, CustodyKey key, char[] pin, int triesUsed,
+      String actor) {
     AtomicBoolean pinAccepted = new AtomicBoolean();
     return workers.executeBlocking(() -> {
       X509CertificateHolder current = new X509CertificateHolder(signer.certificate());
-      try (SigningHandle handle = tokens.openForSigning(signer.tokenLabel(), pin)) {
+      try (SigningHandle handle = custody.openForSigning(key, pin)) {
         pinAccepted.set(true);
         PKCS10CertificationRequest request = new PKCS10CertificationRequestBuilder(
             current.getSubject(), handle.key().publicKeyInfo()).build(handle.contentSigner());
