@@ -14,6 +14,8 @@ import java.security.cert.TrustAnchor;
 import java.time.Clock;
 import java.util.Set;
 import java.util.UUID;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,8 +55,7 @@ public final class CertificateLifecycle {
   public Future<CertificateRecord> importChain(UUID signerId, byte[] encoded, String actor) {
     return requireSigner(signerId)
         .compose(signer -> workers.executeBlocking(() -> CertificateImport.check(encoded,
-            tokens.readPublicKey(signer.tokenLabel()).publicKeyInfo(), trustAnchors,
-            clock.instant()), false))
+            signerPublicKey(signer), trustAnchors, clock.instant()), false))
         .compose(checked -> certificates.find(checked.leaf()).compose(existing -> {
           if (existing.isPresent()) {
             return Future.failedFuture(new GatewayException(ErrorCode.CERTIFICATE_REJECTED,
@@ -132,5 +133,17 @@ public final class CertificateLifecycle {
   private Future<Signer> requireSigner(UUID signerId) {
     return signers.findById(signerId).map(found -> found.orElseThrow(() ->
         new GatewayException(ErrorCode.SIGNER_NOT_FOUND, "No signer with id " + signerId)));
+  }
+
+  /**
+   * Returns the public key an imported certificate must carry: read from the signer's token in
+   * token-per-signer custody, else (wrapped-key custody, where no token holds it) taken from
+   * the current certificate, which the gateway issued for the key made in the HSM.
+   */
+  private SubjectPublicKeyInfo signerPublicKey(Signer signer) throws java.io.IOException {
+    if (tokens.exists(signer.tokenLabel())) {
+      return tokens.readPublicKey(signer.tokenLabel()).publicKeyInfo();
+    }
+    return new X509CertificateHolder(signer.certificate()).getSubjectPublicKeyInfo();
   }
 }
