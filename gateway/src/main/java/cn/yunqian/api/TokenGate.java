@@ -7,7 +7,7 @@ import java.util.function.Predicate;
 
 /**
  * Runs before the body is read on {@code /api/*}: a request to a token-protected path must
- * carry some valid bearer token, or it is refused with 401 before the gateway buffers up to
+ * carry some valid bearer token, or it is rejected with 401 before the gateway buffers up to
  * the body limit for it. Each route still checks the role it needs after this gate.
  * The phone enrolment and PIN pages authenticate with their cookies, so their paths pass
  * through.
