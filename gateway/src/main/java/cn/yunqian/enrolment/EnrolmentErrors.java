@@ -1,11 +1,9 @@
 package cn.yunqian.enrolment;
 
 import cn.yunqian.ErrorCode;
-import cn.yunqian.GatewayException;
 import cn.yunqian.api.ErrorResponses;
+import cn.yunqian.api.PhoneErrorResponses;
 import cn.yunqian.enrolment.sms.SmsCodes;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
 
@@ -48,26 +46,12 @@ final class EnrolmentErrors {
   }
 
   static void handle(RoutingContext ctx) {
-    Throwable failure = ctx.failure();
-    if (failure instanceof DecodeException) {
-      failure = new GatewayException(ErrorCode.INVALID_REQUEST,
-          "The request body is not valid JSON");
-    }
-    if (!(failure instanceof GatewayException e) || ctx.response().headWritten()) {
-      ctx.next();
-      return;
-    }
-    JsonObject body = new JsonObject()
-        .put("error", e.code().name())
-        .put("reason", e.reason())
-        .put("message", MESSAGES.getOrDefault(e.code(), "操作失败，请稍后再试"));
-    if (e instanceof SmsCodes.SmsCodeIncorrect incorrect) {
-      body.put("triesLeft", incorrect.triesLeft());
-      body.put("message", "验证码错误，还可尝试 " + incorrect.triesLeft() + " 次");
-    }
-    ctx.response()
-        .setStatusCode(e.code().httpStatus())
-        .putHeader("content-type", "application/json; charset=utf-8")
-        .end(body.encode());
+    PhoneErrorResponses.handle(ctx, MESSAGES, (e, body) -> {
+      if (e instanceof SmsCodes.SmsCodeIncorrect incorrect) {
+        body.put("triesLeft", incorrect.triesLeft());
+        body.put("message", "验证码错误，还可尝试 " + incorrect.triesLeft() + " 次");
+      }
+    });
   }
+
 }
