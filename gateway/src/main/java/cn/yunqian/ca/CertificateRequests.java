@@ -8,6 +8,7 @@ import cn.yunqian.hsm.CustodyKey;
 import cn.yunqian.hsm.KeyCustody;
 import cn.yunqian.hsm.SigningHandle;
 import cn.yunqian.pin.PinPolicy;
+import cn.yunqian.pin.PinTries;
 import cn.yunqian.signer.Signer;
 import cn.yunqian.signer.SignerKeys;
 import cn.yunqian.signer.SignerRepository;
@@ -20,12 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCS10CertificationRequestBuilder;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Makes PKCS#10 certificate requests with a signer's HSM key, for an officer to send to a
@@ -34,13 +32,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class CertificateRequests {
 
-  private static final Logger LOG = LoggerFactory.getLogger(CertificateRequests.class);
-
   private final SignerRepository signers;
   private final CertificateRepository certificates;
   private final KeyCustody custody;
   private final SignerKeys keys;
   private final WorkerExecutor workers;
+  private final PinTries pinTries;
 
   public CertificateRequests(SignerRepository signers, CertificateRepository certificates,
       KeyCustody custody, SignerKeys keys, WorkerExecutor workers) {
@@ -49,6 +46,7 @@ public final class CertificateRequests {
     this.custody = custody;
     this.keys = keys;
     this.workers = workers;
+    this.pinTries = new PinTries(signers);
   }
 
   /**
@@ -68,11 +66,9 @@ public final class CertificateRequests {
                 + " has no certificate to take the subject name from");
           }
           PinPolicy.requireWellFormed(pin);
-          return signers.reservePinAttempt(signerId)
-              .compose(used -> used.isEmpty()
-                  ? Future.failedFuture(locked())
-                  : keys.custodyKey(signerId).compose(key -> signRequest(signer,
-                      key.orElseThrow(), pin, used.get(), actor)));
+          return keys.custodyKey(signerId).compose(key -> pinTries.attempt(signer, actor,
+              "certificate-request", pinAccepted -> signRequest(signer, key.orElseThrow(), pin,
+                  pinAccepted)));
         })
         .compose(der -> {
           JsonObject details = new JsonObject().put("requestBytes", der.length);
@@ -100,53 +96,17 @@ public final class CertificateRequests {
         + "\n-----END CERTIFICATE REQUEST-----\n";
   }
 
-  private Future<byte[]> signRequest(Signer signer, CustodyKey key, char[] pin, int triesUsed,
-      String actor) {
-    AtomicBoolean pinAccepted = new AtomicBoolean();
+  private Future<byte[]> signRequest(Signer signer, CustodyKey key, char[] pin,
+      Runnable pinAccepted) {
     return workers.executeBlocking(() -> {
       X509CertificateHolder current = new X509CertificateHolder(signer.certificate());
       try (SigningHandle handle = custody.openForSigning(key, pin)) {
-        pinAccepted.set(true);
+        pinAccepted.run();
         PKCS10CertificationRequest request = new PKCS10CertificationRequestBuilder(
             current.getSubject(), handle.key().publicKeyInfo()).build(handle.contentSigner());
         return encode(request);
       }
-    }, false).transform(result -> {
-      if (pinAccepted.get()) {
-        return SignerRepository.resetPinAttempts(signers.pool(), signer.id())
-            .transform(ignored -> result.succeeded()
-                ? Future.succeededFuture(result.result())
-                : Future.failedFuture(result.cause()));
-      }
-      if (result.cause() instanceof GatewayException e && e.code() == ErrorCode.PIN_INCORRECT) {
-        return rejectPin(signer, triesUsed, actor);
-      }
-      return Future.failedFuture(result.cause());
-    });
-  }
-
-  private Future<byte[]> rejectPin(Signer signer, int triesUsed, String actor) {
-    int left = Signer.MAX_PIN_ATTEMPTS - triesUsed;
-    LOG.warn("PIN rejected by the HSM for a certificate request: signer='{}' attemptsLeft={}",
-        signer.id(), left);
-    JsonObject details = new JsonObject()
-        .put("attemptsLeft", left)
-        .put("purpose", "certificate-request");
-    Future<Void> recorded = new AuditLog(signers.pool()).record(new AuditEvent(actor,
-        "PIN_REJECTED", signer.id(), ErrorCode.PIN_INCORRECT.name(), details));
-    if (left > 0) {
-      return recorded.compose(done -> Future.failedFuture(new GatewayException(
-          ErrorCode.PIN_INCORRECT, "Wrong PIN; " + left + " tries left before the signer is"
-              + " locked")));
-    }
-    return recorded
-        .compose(done -> signers.markLocked(signer.id()))
-        .compose(done -> Future.failedFuture(locked()));
-  }
-
-  private static GatewayException locked() {
-    return new GatewayException(ErrorCode.PIN_LOCKED, "The signer is locked after "
-        + Signer.MAX_PIN_ATTEMPTS + " wrong PINs in a row; a security officer must unlock it");
+    }, false);
   }
 
   private static byte[] encode(PKCS10CertificationRequest request) {
