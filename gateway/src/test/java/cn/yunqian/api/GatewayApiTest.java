@@ -310,7 +310,7 @@ class GatewayApiTest {
   }
 
   @Test
-  void parallelEnrolmentOfOneIdNumberMakesOneSigner() {
+  void parallelSameIdEnrolmentMakesOneSigner() {
     long before = signerCount();
     String id = idNumber("19830303", "146");
     List<Future<HttpResponse<Buffer>>> requests = new ArrayList<>();
@@ -320,9 +320,9 @@ class GatewayApiTest {
     }
     join(Future.join(requests));
     long created = requests.stream().filter(r -> r.result().statusCode() == 201).count();
-    long refused = requests.stream().filter(r -> r.result().statusCode() == 409).count();
+    long rejected = requests.stream().filter(r -> r.result().statusCode() == 409).count();
     assertEquals(1, created);
-    assertEquals(5, refused);
+    assertEquals(5, rejected);
     assertEquals(before + 1, signerCount());
   }
 

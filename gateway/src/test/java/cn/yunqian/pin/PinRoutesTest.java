@@ -66,6 +66,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -84,6 +85,7 @@ class PinRoutesTest {
   private static final String SECOND_PIN = "246813";
   /** The birth date that every test signer has; "800512" is a PIN taken from it. */
   private static final String BIRTH_DATE = "19800512";
+  private static final AtomicInteger SEQUENCE = new AtomicInteger();
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private static Vertx vertx;
@@ -303,9 +305,10 @@ class PinRoutesTest {
     return router;
   }
 
-
   private static UUID enrol(CustodyMode mode) {
-    String first17 = "110101" + BIRTH_DATE + String.format("%03d", RANDOM.nextInt(1000));
+    // A counter, not a random number: all signers share one birth date, and the database
+    // refuses a second signer with the same ID number.
+    String first17 = "110101" + BIRTH_DATE + String.format("%03d", SEQUENCE.getAndIncrement());
     String idNumber = first17 + ResidentIdNumber.checkCharacter(first17);
     EnrolmentRequest request = new EnrolmentRequest("张伟", idNumber, "EXPERT",
         FIRST_PIN.toCharArray(), signaturePng(), KeyAlgorithm.EC_P256, "test");
