@@ -1,4 +1,4 @@
-// HTTP calls of the phone enrolment pages. The session lives in the HttpOnly cookie yq_enrol,
+// HTTP calls of the phone pages. Their sessions live in HttpOnly cookies (yq_enrol, yq_pin),
 // which the browser sends on these same-origin requests.
 
 const BASE = '/api/v1/enrolments';
@@ -12,7 +12,11 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body) {
+/**
+ * Sends one JSON (or multipart) request to a gateway path and returns the JSON answer, or
+ * throws an ApiError with the gateway's Chinese message.
+ */
+export async function request(method, path, body) {
   const init = { method, credentials: 'same-origin', cache: 'no-store', headers: {} };
   if (body instanceof FormData) {
     init.body = body;

@@ -2,6 +2,7 @@
 // old one, or after a new face verification sets a new PIN. The session lives in the HttpOnly
 // cookie yq_pin, which the browser sends on these same-origin requests.
 import { findFace, startCamera, stopCamera } from './face-check.js';
+import { ApiError, request } from './api.js';
 import { isValidIdNumber } from './id-number.js';
 
 const { createApp, reactive, ref, computed, watch, nextTick, onMounted } = Vue;
@@ -18,39 +19,8 @@ const TITLES = {
   done: 'PIN 码管理',
 };
 
-/** Error from the gateway, carrying its code and the Chinese message for the page. */
-class PinError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-async function call(method, path, body) {
-  const init = { method, credentials: 'same-origin', cache: 'no-store', headers: {} };
-  if (body !== undefined) {
-    init.headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  let response;
-  try {
-    response = await fetch(BASE + path, init);
-  } catch (e) {
-    throw new PinError(0, 'NETWORK', '网络连接失败，请检查网络后重试');
-  }
-  const text = await response.text();
-  let json = null;
-  try {
-    json = text ? JSON.parse(text) : {};
-  } catch (e) {
-    json = null;
-  }
-  if (!response.ok) {
-    const message = (json && (json.message || json.reason)) || `请求失败（HTTP ${response.status}）`;
-    throw new PinError(response.status, json && json.error, message);
-  }
-  return json || {};
+function call(method, path, body) {
+  return request(method, BASE + path, body);
 }
 
 const app = createApp({
@@ -93,7 +63,7 @@ const app = createApp({
       try {
         await action();
       } catch (e) {
-        if (e instanceof PinError && e.code === 'PIN_SESSION_EXPIRED') {
+        if (e instanceof ApiError && e.code === 'PIN_SESSION_EXPIRED') {
           view.value = 'identify';
         }
         error.value = e.message || String(e);
@@ -235,7 +205,7 @@ const app = createApp({
         await refresh();
       } catch (e) {
         view.value = 'identify';
-        if (e instanceof PinError && e.code === 'PIN_SESSION_EXPIRED') return;
+        if (e instanceof ApiError && e.code === 'PIN_SESSION_EXPIRED') return;
         throw e;
       }
       if (new URLSearchParams(window.location.search).get('face') === 'done') {

@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.JacksonCodec;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
+import java.util.Base64;
 import java.util.Map;
 
 /** Reads JSON request bodies, the same way on every route. */
@@ -38,6 +39,63 @@ public final class JsonBodies {
           "Send this request as application/json");
     }
     return parseObject(ctx.body().buffer());
+  }
+
+  /**
+   * Returns a string field, or null when it is absent.
+   *
+   * @throws GatewayException INVALID_REQUEST when the field is present but not a string
+   */
+  public static String string(JsonObject body, String name) {
+    Object value = body.getValue(name);
+    if (value != null && !(value instanceof String)) {
+      throw new GatewayException(ErrorCode.INVALID_REQUEST, "Field '" + name
+          + "' must be a string");
+    }
+    return (String) value;
+  }
+
+  /**
+   * Returns a string field that must be present and not empty.
+   *
+   * @throws GatewayException INVALID_REQUEST when it is missing, empty or not a string
+   */
+  public static String required(JsonObject body, String name) {
+    String value = string(body, name);
+    if (value == null || value.isEmpty()) {
+      throw new GatewayException(ErrorCode.INVALID_REQUEST, "Field '" + name + "' is missing");
+    }
+    return value;
+  }
+
+  /**
+   * Decodes a required base64 field; a {@code data:...;base64,} prefix is allowed.
+   *
+   * @throws GatewayException PAYLOAD_TOO_LARGE over {@code maxBytes}, INVALID_REQUEST when it
+   *     is missing or not base64
+   */
+  public static byte[] base64(JsonObject body, String name, long maxBytes) {
+    return decodeBase64(required(body, name), name, maxBytes, ErrorCode.PAYLOAD_TOO_LARGE);
+  }
+
+  /**
+   * Decodes base64 text, checking its decoded size against {@code maxBytes} first. Line
+   * breaks are allowed; any other character outside the base64 alphabet is an error.
+   */
+  public static byte[] decodeBase64(String value, String name, long maxBytes,
+      ErrorCode tooLarge) {
+    int comma = value.startsWith("data:") ? value.indexOf(',') : -1;
+    String data = comma >= 0 ? value.substring(comma + 1) : value;
+    if ((long) data.length() * 3 / 4 > maxBytes + 3) {
+      throw new GatewayException(tooLarge, "Field '" + name + "' is larger than " + maxBytes
+          + " bytes");
+    }
+    try {
+      return Base64.getDecoder().decode(data.replaceAll("[\\r\\n]", ""));
+    } catch (IllegalArgumentException e) {
+      throw new GatewayException(ErrorCode.INVALID_REQUEST, "Field '" + name
+          + "' is not valid base64");
+    }
   }
 
   /**

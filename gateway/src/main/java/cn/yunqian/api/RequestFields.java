@@ -75,17 +75,7 @@ final class RequestFields {
 
   /** Decodes a base64 field, checking its decoded size against {@code maxBytes} first. */
   byte[] requiredBase64(String name, long maxBytes, ErrorCode tooLarge) {
-    String value = requiredString(name);
-    if ((long) value.length() * 3 / 4 > maxBytes + 3) {
-      throw new GatewayException(tooLarge, "Field '" + name + "' is larger than " + maxBytes
-          + " bytes");
-    }
-    try {
-      // Line breaks are allowed; anything else outside the base64 alphabet is an error.
-      return Base64.getDecoder().decode(value.replaceAll("[\\r\\n]", ""));
-    } catch (IllegalArgumentException e) {
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "Field '" + name + "' is not valid"
-          + " base64");
-    }
+    return JsonBodies.decodeBase64(requiredString(name), name, maxBytes, tooLarge);
   }
+
 }

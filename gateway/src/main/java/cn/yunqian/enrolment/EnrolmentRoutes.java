@@ -15,7 +15,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Base64;
 import java.util.Optional;
 
 /**
@@ -58,14 +57,14 @@ public final class EnrolmentRoutes {
     router.get("/api/v1/enrolments/current").handler(ctx ->
         respond(ctx, service.current(cookie(ctx))));
     router.post("/api/v1/enrolments/current/sms/request").handler(ctx -> {
-      JsonObject body = json(ctx);
+      JsonObject body = JsonBodies.object(ctx);
       steps.requestSms(cookie(ctx), body.getString("mobile"),
               ctx.request().remoteAddress().hostAddress())
           .onSuccess(done -> send(ctx, 200, new JsonObject().put("resendAfterSeconds", 60)))
           .onFailure(ctx::fail);
     });
     router.post("/api/v1/enrolments/current/sms/verify").handler(ctx -> {
-      JsonObject body = json(ctx);
+      JsonObject body = JsonBodies.object(ctx);
       respond(ctx, steps.verifySms(cookie(ctx), body.getString("mobile"),
           body.getString("code")));
     });
@@ -74,22 +73,23 @@ public final class EnrolmentRoutes {
         respond(ctx, Future.all(upload(ctx, "front"), upload(ctx, "back"))
             .compose(both -> steps.idCard(cookie(ctx), both.resultAt(0), both.resultAt(1)))));
     router.post("/api/v1/enrolments/current/region").handler(ctx ->
-        respond(ctx, steps.region(cookie(ctx), string(json(ctx), "countyCode"))));
+        respond(ctx, steps.region(cookie(ctx),
+            JsonBodies.string(JsonBodies.object(ctx), "countyCode"))));
     router.post("/api/v1/enrolments/current/identity").handler(ctx -> {
-      JsonObject body = json(ctx);
-      respond(ctx, steps.identity(cookie(ctx), string(body, "personType"),
-          string(body, "name"), string(body, "idNumber"), string(body, "mobile"),
-          string(body, "code")));
+      JsonObject body = JsonBodies.object(ctx);
+      respond(ctx, steps.identity(cookie(ctx), JsonBodies.string(body, "personType"),
+          JsonBodies.string(body, "name"), JsonBodies.string(body, "idNumber"), JsonBodies.string(body, "mobile"),
+          JsonBodies.string(body, "code")));
     });
     router.post("/api/v1/enrolments/current/pin").handler(ctx -> {
-      JsonObject body = json(ctx);
-      respond(ctx, steps.pin(cookie(ctx), required(body, "pin").toCharArray(),
-          required(body, "pinRepeat").toCharArray()));
+      JsonObject body = JsonBodies.object(ctx);
+      respond(ctx, steps.pin(cookie(ctx), JsonBodies.required(body, "pin").toCharArray(),
+          JsonBodies.required(body, "pinRepeat").toCharArray()));
     });
 
     router.post("/api/v1/enrolments/current/face").handler(this::faceBuiltin);
     router.post("/api/v1/enrolments/current/face/start").handler(ctx ->
-        steps.faceStart(cookie(ctx), faceReturnUrl(ctx), consent(json(ctx)))
+        steps.faceStart(cookie(ctx), faceReturnUrl(ctx), consent(JsonBodies.object(ctx)))
             .onSuccess(url -> send(ctx, 200, new JsonObject().put("redirectUrl", url)))
             .onFailure(ctx::fail));
     router.post("/api/v1/enrolments/current/face/result").handler(ctx ->
@@ -98,13 +98,13 @@ public final class EnrolmentRoutes {
         respond(ctx, steps.facePostpone(cookie(ctx))));
 
     router.post("/api/v1/enrolments/current/signature").handler(ctx -> {
-      JsonObject body = json(ctx);
+      JsonObject body = JsonBodies.object(ctx);
       Object strokes = body.getValue("strokes");
       if (!(strokes instanceof Number count)) {
         throw new GatewayException(ErrorCode.INVALID_REQUEST,
             "Field 'strokes' must be the number of strokes drawn");
       }
-      respond(ctx, steps.signature(cookie(ctx), base64(body, "png", maxSignatureBytes),
+      respond(ctx, steps.signature(cookie(ctx), JsonBodies.base64(body, "png", maxSignatureBytes),
           count.intValue()));
     });
 
@@ -119,7 +119,7 @@ public final class EnrolmentRoutes {
   }
 
   private void start(RoutingContext ctx) {
-    String link = required(json(ctx), "link");
+    String link = JsonBodies.required(JsonBodies.object(ctx), "link");
     if (cookie(ctx) == null) {
       newEnrolments.acquire(ctx.request().remoteAddress().hostAddress());
     }
@@ -141,7 +141,7 @@ public final class EnrolmentRoutes {
   }
 
   private void faceBuiltin(RoutingContext ctx) {
-    JsonObject body = json(ctx);
+    JsonObject body = JsonBodies.object(ctx);
     Object liveness = body.getValue("livenessScore");
     Object faces = body.getValue("faceCount");
     if (!(liveness instanceof Number score) || !(faces instanceof Number count)) {
@@ -150,7 +150,7 @@ public final class EnrolmentRoutes {
     }
     boolean consent = consent(body);
     respond(ctx, steps.faceBuiltin(cookie(ctx), consent,
-        base64(body, "evidenceJpeg", EnrolmentConfig.MAX_FACE_FRAME_BYTES),
+        JsonBodies.base64(body, "evidenceJpeg", EnrolmentConfig.MAX_FACE_FRAME_BYTES),
         score.doubleValue(), count.intValue()));
   }
 
@@ -217,47 +217,9 @@ public final class EnrolmentRoutes {
     return cookie == null ? null : cookie.getValue();
   }
 
-  static JsonObject json(RoutingContext ctx) {
-    String type = ctx.request().getHeader("content-type");
-    if (type == null || !type.toLowerCase().startsWith("application/json")) {
-      throw new GatewayException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-          "Send this request as application/json");
-    }
-    return JsonBodies.parseObject(ctx.body().buffer());
-  }
 
-  static String string(JsonObject body, String name) {
-    Object value = body.getValue(name);
-    if (value != null && !(value instanceof String)) {
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "Field '" + name
-          + "' must be a string");
-    }
-    return (String) value;
-  }
 
-  static String required(JsonObject body, String name) {
-    String value = string(body, name);
-    if (value == null || value.isEmpty()) {
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "Field '" + name + "' is missing");
-    }
-    return value;
-  }
 
-  private static byte[] base64(JsonObject body, String name, long maxBytes) {
-    String value = required(body, name);
-    int comma = value.startsWith("data:") ? value.indexOf(',') : -1;
-    String data = comma >= 0 ? value.substring(comma + 1) : value;
-    if ((long) data.length() * 3 / 4 > maxBytes + 3) {
-      throw new GatewayException(ErrorCode.PAYLOAD_TOO_LARGE, "Field '" + name
-          + "' is larger than " + maxBytes + " bytes");
-    }
-    try {
-      return Base64.getMimeDecoder().decode(data);
-    } catch (IllegalArgumentException e) {
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "Field '" + name
-          + "' is not valid base64");
-    }
-  }
 
   /** Reads the reviewer's bearer token; used by {@link ReviewRoutes}. */
   static BearerAuth reviewer(String token) {

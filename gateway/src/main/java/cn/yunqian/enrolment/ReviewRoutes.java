@@ -2,6 +2,7 @@ package cn.yunqian.enrolment;
 
 import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
+import cn.yunqian.api.JsonBodies;
 import cn.yunqian.api.BearerAuth;
 import cn.yunqian.enrolment.flow.FlowPresets;
 import cn.yunqian.enrolment.images.Photo;
@@ -63,8 +64,8 @@ final class ReviewRoutes {
     router.post(enrolments + "/:id/approve").handler(reviewer).handler(ctx ->
         decided(ctx, review.approve(id(ctx), "reviewer", Enrolment.PENDING_REVIEW)));
     router.post(enrolments + "/:id/reject").handler(reviewer).handler(ctx ->
-        decided(ctx, review.reject(id(ctx), EnrolmentRoutes.string(
-            EnrolmentRoutes.json(ctx), "reason"), "reviewer")));
+        decided(ctx, review.reject(id(ctx), JsonBodies.string(
+            JsonBodies.object(ctx), "reason"), "reviewer")));
   }
 
   private void get(RoutingContext ctx) {
@@ -77,8 +78,8 @@ final class ReviewRoutes {
   }
 
   private void createLink(RoutingContext ctx) {
-    JsonObject body = EnrolmentRoutes.json(ctx);
-    String organisation = EnrolmentRoutes.required(body, "organisation").trim();
+    JsonObject body = JsonBodies.object(ctx);
+    String organisation = JsonBodies.required(body, "organisation").trim();
     if (organisation.length() > 100) {
       throw new GatewayException(ErrorCode.INVALID_REQUEST,
           "Field 'organisation' must be at most 100 characters");

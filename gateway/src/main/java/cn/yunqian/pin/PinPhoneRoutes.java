@@ -18,8 +18,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Arrays;
-import java.util.Base64;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -82,14 +80,14 @@ final class PinPhoneRoutes {
   }
 
   private void requestCode(RoutingContext ctx) {
-    JsonObject body = json(ctx);
+    JsonObject body = JsonBodies.object(ctx);
     sessions.requestCode(claim(body), clientIp(ctx))
         .onSuccess(done -> send(ctx, 200, new JsonObject().put("resendAfterSeconds", 60)))
         .onFailure(ctx::fail);
   }
 
   private void identify(RoutingContext ctx) {
-    JsonObject body = json(ctx);
+    JsonObject body = JsonBodies.object(ctx);
     sessions.identify(claim(body), clientIp(ctx))
         .compose(opened -> state(opened.session()).map(state -> {
           ctx.response().addCookie(Cookie.cookie(COOKIE, opened.cookie())
@@ -123,7 +121,7 @@ final class PinPhoneRoutes {
   }
 
   private Future<JsonObject> change(RoutingContext ctx, PinSessions.Session session) {
-    JsonObject body = json(ctx);
+    JsonObject body = JsonBodies.object(ctx);
     char[] oldPin = pinField(body, "oldPin");
     char[] newPin = pinField(body, "newPin");
     char[] repeat = pinField(body, "newPinRepeat");
@@ -145,14 +143,14 @@ final class PinPhoneRoutes {
       throw new GatewayException(ErrorCode.INVALID_REQUEST, "This deployment verifies faces"
           + " with " + faceProvider.get().name() + "; call face/start");
     }
-    JsonObject body = json(ctx);
+    JsonObject body = JsonBodies.object(ctx);
     requireConsent(body);
     if (!(body.getValue("livenessScore") instanceof Number score)
         || !(body.getValue("faceCount") instanceof Number count)) {
       throw new GatewayException(ErrorCode.INVALID_REQUEST,
           "Fields 'livenessScore' and 'faceCount' must be numbers");
     }
-    byte[] evidence = base64(body, "evidenceJpeg", EnrolmentConfig.MAX_FACE_FRAME_BYTES);
+    byte[] evidence = JsonBodies.base64(body, "evidenceJpeg", EnrolmentConfig.MAX_FACE_FRAME_BYTES);
     Future<JsonObject> checked = ctx.vertx()
         .executeBlocking(() -> UploadedImages.faceFrame(evidence,
             EnrolmentConfig.MAX_FACE_FRAME_BYTES), false)
@@ -182,7 +180,7 @@ final class PinPhoneRoutes {
 
   private Future<JsonObject> faceStart(RoutingContext ctx, PinSessions.Session session) {
     FaceVerificationProvider provider = requireProvider();
-    requireConsent(json(ctx));
+    requireConsent(JsonBodies.object(ctx));
     String returnUrl = ctx.request().scheme() + "://" + ctx.request().authority()
         + "/m/pin.html?face=done";
     return Future.all(sessions.idNumber(session), requireSigner(session.signerId()))
@@ -219,7 +217,7 @@ final class PinPhoneRoutes {
    * face check queues the reset for a reviewer, and an external provider's check re-keys at once.
    */
   private Future<JsonObject> reset(RoutingContext ctx, PinSessions.Session session) {
-    JsonObject body = json(ctx);
+    JsonObject body = JsonBodies.object(ctx);
     char[] newPin = pinField(body, "newPin");
     char[] repeat = pinField(body, "newPinRepeat");
     Future<JsonObject> done = Future.<Void>succeededFuture()
@@ -294,8 +292,8 @@ final class PinPhoneRoutes {
   }
 
   private static PinSessions.Claim claim(JsonObject body) {
-    return new PinSessions.Claim(string(body, "name"), string(body, "idNumber"),
-        string(body, "mobile"), string(body, "code"));
+    return new PinSessions.Claim(JsonBodies.string(body, "name"), JsonBodies.string(body, "idNumber"),
+        JsonBodies.string(body, "mobile"), JsonBodies.string(body, "code"));
   }
 
   private static void requireConsent(JsonObject body) {
@@ -313,23 +311,7 @@ final class PinPhoneRoutes {
     ctx.response().setStatusCode(status).putHeader("content-type", JSON).end(body.encode());
   }
 
-  static JsonObject json(RoutingContext ctx) {
-    String type = ctx.request().getHeader("content-type");
-    if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-      throw new GatewayException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-          "Send this request as application/json");
-    }
-    return JsonBodies.parseObject(ctx.body().buffer());
-  }
 
-  static String string(JsonObject body, String name) {
-    Object value = body.getValue(name);
-    if (value != null && !(value instanceof String)) {
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "Field '" + name
-          + "' must be a string");
-    }
-    return (String) value;
-  }
 
   private static char[] pinField(JsonObject body, String name) {
     Object value = body.getValue(name);
@@ -343,22 +325,4 @@ final class PinPhoneRoutes {
     return text.toCharArray();
   }
 
-  private static byte[] base64(JsonObject body, String name, long maxBytes) {
-    String value = string(body, name);
-    if (value == null || value.isEmpty()) {
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "Field '" + name + "' is missing");
-    }
-    int comma = value.startsWith("data:") ? value.indexOf(',') : -1;
-    String data = comma >= 0 ? value.substring(comma + 1) : value;
-    if ((long) data.length() * 3 / 4 > maxBytes + 3) {
-      throw new GatewayException(ErrorCode.PAYLOAD_TOO_LARGE, "Field '" + name
-          + "' is larger than " + maxBytes + " bytes");
-    }
-    try {
-      return Base64.getMimeDecoder().decode(data);
-    } catch (IllegalArgumentException e) {
-      throw new GatewayException(ErrorCode.INVALID_REQUEST, "Field '" + name
-          + "' is not valid base64");
-    }
-  }
 }

@@ -2,6 +2,7 @@ package cn.yunqian.pin;
 
 import cn.yunqian.ErrorCode;
 import cn.yunqian.GatewayException;
+import cn.yunqian.api.JsonBodies;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -43,8 +44,8 @@ final class PinResetRoutes {
     router.post(BASE + "/:id/approve").handler(reviewer).handler(ctx ->
         reply(ctx, resets.approve(id(ctx), "reviewer").map(PinResets.Reset::toJson)));
     router.post(BASE + "/:id/reject").handler(reviewer).handler(ctx -> {
-      JsonObject body = PinPhoneRoutes.json(ctx);
-      reply(ctx, resets.reject(id(ctx), PinPhoneRoutes.string(body, "reason"), "reviewer")
+      JsonObject body = JsonBodies.object(ctx);
+      reply(ctx, resets.reject(id(ctx), JsonBodies.string(body, "reason"), "reviewer")
           .map(PinResets.Reset::toJson));
     });
   }
