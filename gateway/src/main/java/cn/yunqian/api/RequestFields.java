@@ -21,7 +21,7 @@ final class RequestFields {
     this.ctx = ctx;
   }
 
-  /** Wraps the request body: JSON when the content type says so, else the form attributes. */
+  /** Wraps the request body: JSON when the content type is JSON, else the form attributes. */
   static RequestFields of(RoutingContext ctx) {
     String type = ctx.request().getHeader("content-type");
     if (type != null && type.toLowerCase().startsWith("application/json")) {

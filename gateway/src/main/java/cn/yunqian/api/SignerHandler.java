@@ -104,7 +104,7 @@ final class SignerHandler {
     }
   }
 
-  /** The public view of a signer: no hashes, no image, no token label. */
+  /** Builds the public view of a signer, without hashes, image or token label. */
   static JsonObject view(Signer signer) {
     return new JsonObject()
         .put("id", signer.id().toString())

@@ -231,7 +231,7 @@ public final class Gateway implements AutoCloseable {
 
   /**
    * Writes the CA certificate to {@code dataDir/ca-certificate.pem}, so that verifiers such as
-   * pdfsig can be told to trust it.
+   * pdfsig can be set to trust it.
    */
   private static void writeCaCertificate(Path dataDir, CertificateAuthority ca)
       throws java.io.IOException {
@@ -242,7 +242,7 @@ public final class Gateway implements AutoCloseable {
     Files.writeString(dataDir.resolve("ca-certificate.pem"), pem);
   }
 
-  /** The phone pages: {@code mobile-web/} beside the gateway module, or as configured. */
+  /** Returns the phone pages' folder: {@code YUNQIAN_MOBILE_WEB_DIR}, else {@code mobile-web/}. */
   static Path mobileWebDir() {
     String configured = System.getenv("YUNQIAN_MOBILE_WEB_DIR");
     if (configured != null && !configured.isBlank()) {

@@ -10,7 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Health of the gateway: the database answers a query and the HSM made and verified a real
+ * Health of the gateway: the database runs a query and the HSM made and verified a real
  * test signature. The HSM probe result is cached for a few seconds, so a load balancer polling
  * {@code /health} does not turn into HSM load.
  */

@@ -50,7 +50,17 @@ public final class QrCodes {
         boolean top = matrix.get(x, y);
         boolean bottom = y + 1 < matrix.getHeight() && matrix.get(x, y + 1);
         // Light cells are drawn, so the code reads as dark modules on a light background.
-        out.append(top ? (bottom ? ' ' : '▄') : (bottom ? '▀' : '█'));
+        char cell;
+        if (top && bottom) {
+          cell = ' ';
+        } else if (top) {
+          cell = '▄';
+        } else if (bottom) {
+          cell = '▀';
+        } else {
+          cell = '█';
+        }
+        out.append(cell);
       }
       out.append('\n');
     }
